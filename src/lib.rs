@@ -1,87 +1,74 @@
-//! TEMPORARY STUB of the public API (signatures only). Being replaced by the real runtime.
-#![allow(missing_docs, unused_variables, dead_code, clippy::all)]
-use std::future::Future;
-use std::pin::Pin;
-use std::task::{Context, Poll};
-use std::time::{Duration, Instant};
+//! spindle: a multi-threaded work-stealing async runtime with sharded, cheap timers.
+//!
+//! - **Scheduler**: one worker thread per core (by default), each with a crossbeam-deque
+//!   run queue; work from other threads enters through an injector; idle workers steal and
+//!   then park without ever losing a wakeup.
+//! - **Timers**: each worker owns a hierarchical timer wheel (its shard). `call_later` on a
+//!   worker arms on that worker's shard with no lock; from any other thread it goes through
+//!   the shard's inbox. Due callbacks become stealable runnables. Idle workers fire the
+//!   overdue timers of a worker stuck in a long task, so no timer is held hostage.
+//! - **Cancellation** races firing by a compare-and-swap on the entry's state: exactly one
+//!   wins, and a cancelled callback's closure is dropped at once.
+//! - **API**: asyncio's event loop (`call_soon`, `call_later`, `call_at`, `time`,
+//!   `create_future`) and tokio's (`spawn`, `JoinHandle`, `sleep`, `timeout`, `block_on`).
+//!
+//! ```
+//! use std::time::Duration;
+//!
+//! let rt = spindle::Runtime::new().unwrap();
+//! let out = rt.block_on(async {
+//!     // a deadline that is cancelled before it fires, as most are
+//!     let deadline = spindle::call_later(Duration::from_secs(30), || println!("too slow"));
+//!     let answer = spindle::spawn(async { 42 }).await.unwrap();
+//!     assert!(deadline.cancel());
+//!     // a timeout on the same wheels
+//!     let slow = spindle::sleep(Duration::from_secs(10));
+//!     assert!(spindle::timeout(Duration::from_millis(5), slow).await.is_err());
+//!     answer
+//! });
+//! assert_eq!(out, 42);
+//! ```
+//!
+//! See `ARCHITECTURE.md` for how it works and `BENCHMARKS.md` for how it compares to tokio.
 
-#[derive(Default, Debug)]
-pub struct Builder;
-impl Builder {
-    pub fn new() -> Builder { Builder }
-    pub fn worker_threads(&mut self, n: usize) -> &mut Self { self }
-    pub fn thread_name(&mut self, prefix: impl Into<String>) -> &mut Self { self }
-    pub fn timer_tick(&mut self, tick: Duration) -> &mut Self { self }
-    pub fn on_callback_panic<F>(&mut self, f: F) -> &mut Self where F: Fn(Box<dyn std::any::Any + Send>) + Send + Sync + 'static { self }
-    pub fn build(&mut self) -> std::io::Result<Runtime> { unimplemented!() }
-}
-#[derive(Debug)]
-pub struct Runtime;
-impl Runtime {
-    pub fn new() -> std::io::Result<Runtime> { unimplemented!() }
-    pub fn handle(&self) -> &Handle { unimplemented!() }
-    pub fn block_on<F: Future>(&self, fut: F) -> F::Output { unimplemented!() }
-    pub fn shutdown_timeout(self, timeout: Duration) { unimplemented!() }
-}
-#[derive(Clone, Debug)]
-pub struct Handle;
-impl Handle {
-    pub fn current() -> Handle { unimplemented!() }
-    pub fn try_current() -> Option<Handle> { unimplemented!() }
-    pub fn spawn<F>(&self, fut: F) -> JoinHandle<F::Output> where F: Future + Send + 'static, F::Output: Send + 'static { unimplemented!() }
-    pub fn call_soon<F>(&self, f: F) -> TimerHandle where F: FnOnce() + Send + 'static { unimplemented!() }
-    pub fn call_later<F>(&self, delay: Duration, f: F) -> TimerHandle where F: FnOnce() + Send + 'static { unimplemented!() }
-    pub fn call_at<F>(&self, when: Instant, f: F) -> TimerHandle where F: FnOnce() + Send + 'static { unimplemented!() }
-    pub fn time(&self) -> Instant { unimplemented!() }
-    pub fn sleep(&self, d: Duration) -> Sleep { unimplemented!() }
-    pub fn sleep_until(&self, when: Instant) -> Sleep { unimplemented!() }
-    pub fn timeout<F: Future>(&self, d: Duration, fut: F) -> Timeout<F> { unimplemented!() }
-    pub fn create_future<T: Send + 'static>(&self) -> (Promise<T>, Deferred<T>) { unimplemented!() }
-    pub fn metrics(&self) -> RuntimeMetrics { unimplemented!() }
-}
-pub fn spawn<F>(fut: F) -> JoinHandle<F::Output> where F: Future + Send + 'static, F::Output: Send + 'static { unimplemented!() }
-pub fn call_soon<F>(f: F) -> TimerHandle where F: FnOnce() + Send + 'static { unimplemented!() }
-pub fn call_later<F>(delay: Duration, f: F) -> TimerHandle where F: FnOnce() + Send + 'static { unimplemented!() }
-pub fn call_at<F>(when: Instant, f: F) -> TimerHandle where F: FnOnce() + Send + 'static { unimplemented!() }
-pub fn sleep(d: Duration) -> Sleep { unimplemented!() }
-pub fn sleep_until(when: Instant) -> Sleep { unimplemented!() }
-pub fn timeout<F: Future>(d: Duration, fut: F) -> Timeout<F> { unimplemented!() }
-pub async fn yield_now() { unimplemented!() }
+#![deny(missing_docs, missing_debug_implementations, unreachable_pub)]
+#![deny(unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
 
-pub struct JoinHandle<T>(std::marker::PhantomData<T>);
-impl<T> JoinHandle<T> { pub fn abort(&self) {} pub fn is_finished(&self) -> bool { unimplemented!() } }
-impl<T> Future for JoinHandle<T> { type Output = Result<T, JoinError>; fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> { unimplemented!() } }
-impl<T> Unpin for JoinHandle<T> {}
-#[derive(Debug)]
-pub struct JoinError;
-impl JoinError { pub fn is_cancelled(&self) -> bool { unimplemented!() } pub fn is_panic(&self) -> bool { unimplemented!() }
-    pub fn into_panic(self) -> Box<dyn std::any::Any + Send> { unimplemented!() } }
-impl std::fmt::Display for JoinError { fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result { Ok(()) } }
-impl std::error::Error for JoinError {}
-#[derive(Clone, Debug)]
-pub struct TimerHandle;
-impl TimerHandle { pub fn cancel(&self) -> bool { unimplemented!() } pub fn is_cancelled(&self) -> bool { unimplemented!() } pub fn when(&self) -> Instant { unimplemented!() } }
-pub struct Sleep;
-impl Sleep { pub fn deadline(&self) -> Instant { unimplemented!() } pub fn is_elapsed(&self) -> bool { unimplemented!() }
-    pub fn reset(self: Pin<&mut Self>, deadline: Instant) {} }
-impl Future for Sleep { type Output = (); fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> { unimplemented!() } }
-pub struct Timeout<F>(F);
-impl<F: Future> Future for Timeout<F> { type Output = Result<F::Output, Elapsed>; fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> { unimplemented!() } }
-#[derive(Debug)]
-pub struct Elapsed;
-impl std::fmt::Display for Elapsed { fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result { Ok(()) } }
-impl std::error::Error for Elapsed {}
-pub struct Promise<T>(std::marker::PhantomData<T>);
-impl<T> Promise<T> { pub fn set_result(self, value: T) -> Result<(), T> { unimplemented!() } pub fn is_cancelled(&self) -> bool { unimplemented!() } }
-pub struct Deferred<T>(std::marker::PhantomData<T>);
-impl<T> Deferred<T> { pub fn cancel(&self) -> bool { unimplemented!() } pub fn is_done(&self) -> bool { unimplemented!() } }
-impl<T> Future for Deferred<T> { type Output = Result<T, Cancelled>; fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> { unimplemented!() } }
-impl<T> Unpin for Deferred<T> {}
-#[derive(Debug)]
-pub struct Cancelled;
-impl std::fmt::Display for Cancelled { fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result { Ok(()) } }
-impl std::error::Error for Cancelled {}
-#[derive(Debug, Clone)]
-pub struct RuntimeMetrics;
-impl RuntimeMetrics { pub fn workers(&self) -> usize { 0 } pub fn timers_pending(&self) -> u64 { 0 } pub fn timers_fired(&self) -> u64 { 0 }
-    pub fn timers_cancelled(&self) -> u64 { 0 } pub fn tasks_spawned(&self) -> u64 { 0 } pub fn steals(&self) -> u64 { 0 } }
+pub(crate) mod loom;
+
+mod future;
+mod runtime;
+mod scheduler;
+mod task;
+mod time;
+mod util;
+
+pub use future::{Cancelled, Deferred, Promise};
+pub use runtime::builder::Builder;
+pub use runtime::handle::{
+    call_at, call_later, call_soon, sleep, sleep_until, spawn, timeout, Handle,
+};
+pub use runtime::metrics::RuntimeMetrics;
+pub use runtime::runtime::Runtime;
+pub use task::yield_now::yield_now;
+pub use task::{JoinError, JoinHandle};
+pub use time::{Elapsed, Sleep, Timeout, TimerHandle};
+
+/// Compile-time checks that the handles are `Send + Sync` where promised.
+#[allow(dead_code)]
+fn _assert_send_sync() {
+    fn send_sync<T: Send + Sync>() {}
+    fn send<T: Send>() {}
+    send_sync::<Runtime>();
+    send_sync::<Handle>();
+    send_sync::<TimerHandle>();
+    send_sync::<JoinError>();
+    send_sync::<JoinHandle<()>>();
+    send::<Sleep>();
+    send::<Timeout<Sleep>>();
+    send::<Promise<()>>();
+    send::<Deferred<()>>();
+    send_sync::<Elapsed>();
+    send_sync::<Cancelled>();
+    send_sync::<RuntimeMetrics>();
+}

@@ -1,0 +1,94 @@
+//! The thread-local "current runtime": which runtime a thread belongs to (a worker, or a
+//! thread inside `block_on`), so free functions like `spindle::spawn` and `call_later` find
+//! their runtime, and so arming on a worker goes to that worker's own shard.
+
+use super::handle::Handle;
+use crate::scheduler::worker::Worker;
+use crate::scheduler::Shared;
+use std::cell::{Cell, RefCell};
+
+struct Context {
+    /// The worker running on this thread, valid while `enter_worker`'s closure runs.
+    worker: Cell<*const Worker>,
+    handle: RefCell<Option<Handle>>,
+    in_block_on: Cell<bool>,
+}
+
+crate::loom::thread_local! {
+    static CONTEXT: Context = Context {
+        worker: Cell::new(std::ptr::null()),
+        handle: RefCell::new(None),
+        in_block_on: Cell::new(false),
+    };
+}
+
+/// Restores the previous context when dropped (also on unwind).
+struct Restore {
+    worker: *const Worker,
+    handle: Option<Handle>,
+    in_block_on: bool,
+}
+
+impl Drop for Restore {
+    fn drop(&mut self) {
+        let _ = CONTEXT.try_with(|c| {
+            c.worker.set(self.worker);
+            *c.handle.borrow_mut() = self.handle.take();
+            c.in_block_on.set(self.in_block_on);
+        });
+    }
+}
+
+fn enter(worker: *const Worker, handle: Handle, in_block_on: bool) -> Restore {
+    CONTEXT.with(|c| Restore {
+        worker: c.worker.replace(worker),
+        handle: c.handle.borrow_mut().replace(handle),
+        in_block_on: c.in_block_on.replace(in_block_on),
+    })
+}
+
+/// Runs `f` as worker `w`'s thread.
+pub(crate) fn enter_worker<R>(w: &Worker, f: impl FnOnce() -> R) -> R {
+    let _restore = enter(w, Handle::from_shared(w.shared.clone()), false);
+    f()
+}
+
+/// Runs `f` inside `block_on` of `handle`'s runtime.
+pub(crate) fn enter_block_on<R>(handle: &Handle, f: impl FnOnce() -> R) -> R {
+    let _restore = enter(std::ptr::null(), handle.clone(), true);
+    f()
+}
+
+/// Calls `f` with the worker running on this thread, if any.
+pub(crate) fn with_worker<R>(f: impl FnOnce(Option<&Worker>) -> R) -> R {
+    let ptr = CONTEXT
+        .try_with(|c| c.worker.get())
+        .unwrap_or(std::ptr::null());
+    // SAFETY: the pointer is set only by `enter_worker`, whose caller keeps the `Worker`
+    // alive (on its stack) for as long as the pointer is installed, and is cleared by
+    // `Restore` before that frame ends. It is only read on the same thread.
+    f(unsafe { ptr.as_ref() })
+}
+
+/// This thread's worker index if it is a worker of `shared`'s runtime.
+pub(crate) fn worker_index(shared: &Shared) -> Option<usize> {
+    with_worker(|w| {
+        w.filter(|w| std::ptr::eq(&*w.shared, shared))
+            .map(|w| w.index)
+    })
+}
+
+pub(crate) fn is_worker_thread() -> bool {
+    with_worker(|w| w.is_some())
+}
+
+pub(crate) fn in_block_on() -> bool {
+    CONTEXT.try_with(|c| c.in_block_on.get()).unwrap_or(false)
+}
+
+pub(crate) fn current_handle() -> Option<Handle> {
+    CONTEXT
+        .try_with(|c| c.handle.borrow().clone())
+        .ok()
+        .flatten()
+}

@@ -1,0 +1,10 @@
+//! The public runtime surface: [`Builder`], [`Runtime`], [`Handle`], the thread-local
+//! context, `block_on`, and [`RuntimeMetrics`].
+
+pub(crate) mod block_on;
+pub(crate) mod builder;
+pub(crate) mod context;
+pub(crate) mod handle;
+pub(crate) mod metrics;
+#[allow(clippy::module_inception)]
+pub(crate) mod runtime;

@@ -1,0 +1,170 @@
+//! `Runtime`: owns the worker threads; dropping it shuts down.
+//!
+//! Shutdown procedure (`Runtime::shutdown`):
+//! 1. Set the closed flag and wake every worker. From now on `spawn` and `call_*` refuse
+//!    work (cancelled JoinHandle / already-cancelled TimerHandle), and a wake of any task
+//!    cancels it instead of queueing it.
+//! 2. Each worker finishes its current poll, cancels what is left in its deque, closes its
+//!    timer shard (cancelling every pending callback, which drops its closure), and exits.
+//! 3. Wait for the workers (bounded by `shutdown_timeout`; a worker stuck in user code is
+//!    left behind and cleans up its own queue and shard when it returns).
+//! 4. Close the task registry and cancel every task still alive (drops its future; its
+//!    JoinHandle resolves to a cancelled JoinError), then drain the injector.
+
+use super::builder::Builder;
+use super::context;
+use super::handle::Handle;
+use crate::loom::sync::{lock, Arc, Mutex};
+use crate::loom::thread;
+use crate::scheduler::queue::Local;
+use crate::scheduler::worker::Worker;
+use crate::scheduler::Shared;
+use crate::time::clock::Clock;
+use crate::util::parker::Parker;
+use std::fmt;
+use std::future::Future;
+use std::io;
+use std::time::{Duration, Instant};
+
+/// A multi-threaded work-stealing runtime with one timer wheel per worker.
+///
+/// Dropping it shuts it down: workers stop after their current poll, and every pending task
+/// and timer callback is dropped (their destructors run).
+///
+/// ```
+/// let rt = spindle::Runtime::new().unwrap();
+/// let out = rt.block_on(async {
+///     let h = spindle::spawn(async { 1 + 1 });
+///     h.await.unwrap()
+/// });
+/// assert_eq!(out, 2);
+/// ```
+pub struct Runtime {
+    handle: Handle,
+    threads: Mutex<Vec<thread::JoinHandle<()>>>,
+}
+
+impl Runtime {
+    /// A runtime with the default settings (see [`Builder::new`]).
+    ///
+    /// ```
+    /// let rt = spindle::Runtime::new().unwrap();
+    /// # drop(rt);
+    /// ```
+    pub fn new() -> io::Result<Runtime> {
+        Builder::new().build()
+    }
+
+    pub(crate) fn start(config: Builder, workers: usize) -> io::Result<Runtime> {
+        let locals: Vec<Local<_>> = (0..workers).map(|_| Local::new()).collect();
+        let parkers: Vec<Parker> = (0..workers).map(|_| Parker::new()).collect();
+        let shared = Arc::new(Shared::new(
+            locals.iter().map(|l| l.stealer()).collect(),
+            parkers.iter().map(|p| p.unparker()).collect(),
+            Clock::new(config.timer_tick),
+            config.on_callback_panic.clone(),
+        ));
+        let rt = Runtime {
+            handle: Handle::from_shared(shared.clone()),
+            threads: Mutex::new(Vec::new()),
+        };
+        for (index, (local, parker)) in locals.into_iter().zip(parkers).enumerate() {
+            let worker = Worker::new(index, shared.clone(), local, parker);
+            let spawned = thread::Builder::new()
+                .name(format!("{}-{index}", config.thread_name))
+                .spawn(move || worker.run());
+            match spawned {
+                Ok(t) => lock(&rt.threads).push(t),
+                Err(e) => {
+                    // Workers never started still count as running: account for them.
+                    for _ in index..workers {
+                        shared.worker_exited();
+                    }
+                    return Err(e); // dropping `rt` stops the ones already started
+                }
+            }
+        }
+        Ok(rt)
+    }
+
+    /// The handle to this runtime: spawn tasks and arm timers from any thread.
+    ///
+    /// ```
+    /// let rt = spindle::Runtime::new().unwrap();
+    /// let h = rt.handle().clone();
+    /// std::thread::spawn(move || { h.spawn(async {}); }).join().unwrap();
+    /// ```
+    pub fn handle(&self) -> &Handle {
+        &self.handle
+    }
+
+    /// Runs `future` to completion on the calling thread, while the workers run spawned tasks.
+    /// Inside, `spindle::spawn`, `call_later` etc. reach this runtime.
+    ///
+    /// # Panics
+    /// When called from a worker thread of a spindle runtime (it would block a worker), or
+    /// from inside another `block_on`.
+    ///
+    /// ```
+    /// let rt = spindle::Runtime::new().unwrap();
+    /// let v = rt.block_on(async { spindle::sleep(std::time::Duration::from_millis(1)).await; 5 });
+    /// assert_eq!(v, 5);
+    /// ```
+    pub fn block_on<F: Future>(&self, future: F) -> F::Output {
+        self.handle.block_on(future)
+    }
+
+    /// Shuts down, waiting at most `timeout` for the workers to stop (a worker stuck in a
+    /// blocking task is left to finish on its own; it drops its remaining work when it does).
+    ///
+    /// ```
+    /// let rt = spindle::Runtime::new().unwrap();
+    /// rt.handle().spawn(async { std::thread::sleep(std::time::Duration::from_secs(1)) });
+    /// let t = std::time::Instant::now();
+    /// rt.shutdown_timeout(std::time::Duration::from_millis(10));
+    /// assert!(t.elapsed() < std::time::Duration::from_millis(900));
+    /// ```
+    pub fn shutdown_timeout(self, timeout: Duration) {
+        let deadline = Instant::now().checked_add(timeout);
+        self.shutdown(deadline);
+    }
+
+    fn shutdown(&self, deadline: Option<Instant>) {
+        let shared = self.handle.shared.clone();
+        if shared.is_closed() && lock(&self.threads).is_empty() {
+            return;
+        }
+        shared.begin_shutdown();
+        let threads = std::mem::take(&mut *lock(&self.threads));
+        if context::worker_index(&shared).is_some() {
+            // Dropped on one of our own workers: we cannot wait for ourselves. Finish on a
+            // helper thread once the others are gone.
+            thread::spawn(move || {
+                shared.wait_workers(None);
+                shared.finish_shutdown();
+            });
+            return;
+        }
+        let all_exited = shared.wait_workers(deadline);
+        if all_exited {
+            for t in threads {
+                let _ = t.join();
+            }
+        }
+        shared.finish_shutdown();
+    }
+}
+
+impl Drop for Runtime {
+    fn drop(&mut self) {
+        self.shutdown(None);
+    }
+}
+
+impl fmt::Debug for Runtime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Runtime")
+            .field("handle", &self.handle)
+            .finish()
+    }
+}

@@ -1,0 +1,246 @@
+//! The work-stealing scheduler: shared state, spawning, and where woken tasks go.
+//!
+//! - [`queue`]: run queues (crossbeam-deque, or a loom-visible stand-in).
+//! - [`idle`]: the sleep protocol (who searches, who sleeps, whom to wake).
+//! - [`worker`]: the worker loop (run, maintain timers, steal, park).
+//! - [`metrics`]: per-worker counters without shared cache lines.
+
+pub(crate) mod idle;
+pub(crate) mod metrics;
+pub(crate) mod queue;
+pub(crate) mod worker;
+
+use crate::loom::sync::atomic::{fence, AtomicBool, Ordering::*};
+use crate::loom::sync::{lock, Arc, Condvar, Mutex};
+use crate::runtime::context;
+use crate::task::owned::OwnedTasks;
+use crate::task::{JoinHandle, RawTask, Schedule};
+use crate::time::clock::Clock;
+use crate::time::entry::Entry;
+use crate::time::shard::Shard;
+use crate::util::parker::Unparker;
+use idle::{Idle, Notify};
+use metrics::Counters;
+use queue::{Injector, Stealer};
+use std::any::Any;
+use std::future::Future;
+
+/// A runnable unit in a run queue.
+pub(crate) enum Notified {
+    Task(Arc<dyn RawTask>),
+    /// A due `call_*` callback (QUEUED).
+    Timer(Arc<Entry>),
+}
+
+impl Notified {
+    /// Shutdown: a queued unit that will never run is cancelled, dropping its future or
+    /// closure now.
+    pub(crate) fn cancel(self) {
+        match self {
+            Notified::Task(t) => t.shutdown(),
+            Notified::Timer(e) => drop(e.cancel()),
+        }
+    }
+}
+
+pub(crate) type PanicHook = dyn Fn(Box<dyn Any + Send>) + Send + Sync;
+
+/// Everything the workers, handles and tasks of one runtime share.
+pub(crate) struct Shared {
+    pub(crate) injector: Injector<Notified>,
+    pub(crate) stealers: Box<[Stealer<Notified>]>,
+    pub(crate) unparkers: Box<[Unparker]>,
+    pub(crate) idle: Idle,
+    pub(crate) shards: Box<[Arc<Shard>]>,
+    pub(crate) owned: OwnedTasks,
+    pub(crate) clock: Clock,
+    pub(crate) counters: Counters,
+    pub(crate) on_callback_panic: Option<Arc<PanicHook>>,
+    closed: AtomicBool,
+    /// Number of worker threads still running, for `shutdown_timeout`.
+    running: Mutex<usize>,
+    exited: Condvar,
+}
+
+impl Shared {
+    pub(crate) fn new(
+        stealers: Box<[Stealer<Notified>]>,
+        unparkers: Box<[Unparker]>,
+        clock: Clock,
+        on_callback_panic: Option<Arc<PanicHook>>,
+    ) -> Shared {
+        let workers = stealers.len();
+        Shared {
+            injector: Injector::new(),
+            stealers,
+            unparkers,
+            idle: Idle::new(workers),
+            shards: (0..workers).map(|_| Arc::new(Shard::new())).collect(),
+            owned: OwnedTasks::new(workers),
+            clock,
+            counters: Counters::new(workers),
+            on_callback_panic,
+            closed: AtomicBool::new(false),
+            running: Mutex::new(workers),
+            exited: Condvar::new(),
+        }
+    }
+
+    pub(crate) fn workers(&self) -> usize {
+        self.stealers.len()
+    }
+
+    pub(crate) fn is_closed(&self) -> bool {
+        self.closed.load(SeqCst)
+    }
+
+    /// Spawns `future` as a task of this runtime.
+    pub(crate) fn spawn<F>(self: &Arc<Self>, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        let task = crate::task::core::Task::new(future, self.clone());
+        let raw: Arc<dyn RawTask> = task.clone();
+        let worker = context::worker_index(self);
+        let hint = worker.unwrap_or_else(|| crate::util::rand::below(usize::MAX >> 1));
+        match self.owned.insert(raw.clone(), hint) {
+            Ok(()) => {
+                self.counters.task_spawned(worker);
+                self.schedule(raw, false);
+            }
+            // Closed: cancel at once; the handle resolves to a cancelled JoinError.
+            Err(raw) => raw.shutdown(),
+        }
+        JoinHandle::new(task)
+    }
+
+    /// Queues a runnable unit from any thread.
+    pub(crate) fn push(&self, n: Notified) {
+        let pushed_locally = context::with_worker(|w| match w {
+            Some(w) if std::ptr::eq(&*w.shared, self) => {
+                w.local.push(n);
+                None
+            }
+            _ => Some(n),
+        });
+        match pushed_locally {
+            // Local push: the owner will run it anyway, so a relaxed check for idle helpers
+            // suffices (a missed wake costs parallelism, never the task).
+            None => self.notify_one(),
+            Some(n) => self.push_remote(n),
+        }
+    }
+
+    /// Pushes into the injector and wakes a sleeper (step 1 of the sleep protocol).
+    fn push_remote(&self, n: Notified) {
+        self.injector.push(n);
+        // SeqCst fence: the push and the read of the idle state in `notify_one` form the
+        // producer side of the Dekker pair in `idle`.
+        fence(SeqCst);
+        self.notify_one();
+        if self.is_closed() {
+            // Shutdown may have drained the injector before our push: drain it ourselves.
+            self.drain_injector();
+        }
+    }
+
+    pub(crate) fn notify_one(&self) {
+        if let Notify::Unpark(i) = self.idle.notify_one() {
+            self.unparkers[i].unpark();
+        }
+    }
+
+    pub(crate) fn drain_injector(&self) {
+        while let Some(n) = self.injector.pop() {
+            n.cancel();
+        }
+    }
+
+    /// Wakes a sleeper if a newly armed deadline is earlier than any sleeper will look at the
+    /// timers by itself (so a stuck owner's timers still have a watcher). The caller made the
+    /// deadline visible (SeqCst) before calling: with the sleeper's registration and re-check
+    /// this is the Dekker pair of `worker::Worker::park`.
+    pub(crate) fn watch_deadline(&self, tick: u64) {
+        if self.idle.num_sleeping() > 0
+            && tick.saturating_add(crate::time::shard::GRACE_TICKS) < self.idle.earliest_wake()
+        {
+            if let Notify::Unpark(i) = self.idle.wake_any() {
+                self.unparkers[i].unpark();
+            }
+        }
+    }
+
+    // ----- shutdown -----
+
+    /// Step 1: refuse new work and wake every worker so it sees the flag.
+    pub(crate) fn begin_shutdown(&self) {
+        self.closed.store(true, SeqCst);
+        for i in self.idle.take_all() {
+            self.unparkers[i].unpark();
+        }
+        for u in self.unparkers.iter() {
+            u.unpark();
+        }
+    }
+
+    /// Called by each worker as it exits.
+    pub(crate) fn worker_exited(&self) {
+        let mut running = lock(&self.running);
+        *running -= 1;
+        self.exited.notify_all();
+    }
+
+    /// Step 2: wait (bounded) for the workers to exit. Returns true if all did.
+    pub(crate) fn wait_workers(&self, deadline: Option<std::time::Instant>) -> bool {
+        let mut running = lock(&self.running);
+        while *running > 0 {
+            match deadline {
+                None => running = self.exited.wait(running).unwrap_or_else(|e| e.into_inner()),
+                Some(d) => {
+                    let now = std::time::Instant::now();
+                    if now >= d {
+                        return false;
+                    }
+                    running = self
+                        .exited
+                        .wait_timeout(running, d - now)
+                        .unwrap_or_else(|e| e.into_inner())
+                        .0;
+                }
+            }
+        }
+        true
+    }
+
+    /// Step 3: cancel every task that is still alive and everything still queued.
+    pub(crate) fn finish_shutdown(&self) {
+        for task in self.owned.close() {
+            task.shutdown();
+        }
+        self.drain_injector();
+    }
+}
+
+impl Schedule for Arc<Shared> {
+    fn schedule(&self, task: Arc<dyn RawTask>, _yielded: bool) {
+        if self.is_closed() {
+            // Woken after shutdown: it will never run; drop its future now.
+            return task.shutdown();
+        }
+        self.push(Notified::Task(task));
+    }
+
+    fn release(&self, task: &crate::task::Header) {
+        self.owned.remove(task);
+    }
+}
+
+impl std::fmt::Debug for Shared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Shared")
+            .field("workers", &self.workers())
+            .field("closed", &self.is_closed())
+            .finish()
+    }
+}

@@ -1,0 +1,289 @@
+//! The worker loop.
+//!
+//! Each turn, in order:
+//! 1. Every `TIMER_CHECK_INTERVAL` turns, read the clock; every `MAINTENANCE_INTERVAL` turns
+//!    (or when the clock says a timer is due) run the shard's maintenance turn, and look at
+//!    the injector first so remote work is never starved by a busy local queue.
+//! 2. Run the next task from the local deque (FIFO: yielded tasks go behind the others).
+//! 3. Local deque empty: maintenance turn (due callbacks land in the local deque), then
+//!    search: injector batch, steal half of a random victim's deque, fire other shards'
+//!    overdue timers (their owners are stuck). A bounded number of workers search at once.
+//! 4. Nothing found: park (see [`Worker::park`]) until woken or the next timer deadline.
+//!
+//! **No hostage timers.** A worker parks until its own next deadline *and* until the other
+//! shards' next deadlines plus `GRACE_TICKS`, so some idle worker is awake when another
+//! worker's timers come due. An owner that arms a deadline earlier than any sleeper will look
+//! (`Shared::watch_deadline`) wakes one. Dekker pair: owner stores `next_due` (SeqCst) then
+//! reads the sleepers' earliest wake; a parking worker registers its wake tick (SeqCst) then
+//! re-reads every shard's `next_due`. One of the two sees the other.
+
+use super::metrics::Counter;
+use super::queue::Local;
+use super::{Notified, Shared};
+use crate::loom::sync::atomic::{fence, Ordering::SeqCst};
+use crate::loom::sync::Arc;
+use crate::runtime::context;
+use crate::time::entry::Entry;
+use crate::time::shard::{DueSink, GRACE_TICKS, NOT_PARKED};
+use crate::util::parker::Parker;
+use std::cell::Cell;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+const TIMER_CHECK_INTERVAL: u32 = 8;
+const MAINTENANCE_INTERVAL: u32 = 61;
+const SEARCH_ROUNDS: usize = 3;
+
+pub(crate) struct Worker {
+    pub(crate) index: usize,
+    pub(crate) shared: Arc<Shared>,
+    pub(crate) local: Local<Notified>,
+    parker: Parker,
+    searching: Cell<bool>,
+    turn: Cell<u32>,
+}
+
+/// Due callbacks of a maintenance turn go to the back of the local deque.
+pub(crate) struct ToLocal<'a> {
+    worker: &'a Worker,
+    queued: usize,
+}
+
+impl<'a> ToLocal<'a> {
+    pub(crate) fn new(worker: &'a Worker) -> Self {
+        ToLocal { worker, queued: 0 }
+    }
+}
+
+impl DueSink for ToLocal<'_> {
+    fn queued(&mut self, entry: Arc<Entry>) {
+        self.worker.local.push(Notified::Timer(entry));
+        self.queued += 1;
+    }
+
+    fn woken(&mut self) {
+        self.worker
+            .shared
+            .counters
+            .add(Some(self.worker.index), Counter::Fired);
+    }
+}
+
+impl Worker {
+    pub(crate) fn new(
+        index: usize,
+        shared: Arc<Shared>,
+        local: Local<Notified>,
+        parker: Parker,
+    ) -> Worker {
+        Worker {
+            index,
+            shared,
+            local,
+            parker,
+            searching: Cell::new(false),
+            turn: Cell::new(0),
+        }
+    }
+
+    /// The thread's main function.
+    pub(crate) fn run(self) {
+        context::enter_worker(&self, || self.run_loop());
+        self.exit();
+    }
+
+    fn run_loop(&self) {
+        while !self.shared.is_closed() {
+            if let Some(n) = self.next_task() {
+                self.run_notified(n);
+                continue;
+            }
+            if self.maintain_timers() > 0 {
+                continue;
+            }
+            if let Some(n) = self.search() {
+                self.run_notified(n);
+                continue;
+            }
+            self.park();
+        }
+    }
+
+    fn next_task(&self) -> Option<Notified> {
+        let turn = self.turn.get().wrapping_add(1);
+        self.turn.set(turn);
+        if turn % TIMER_CHECK_INTERVAL == 0 {
+            let shard = &self.shared.shards[self.index];
+            if turn % MAINTENANCE_INTERVAL == 0 || self.shared.clock.now_tick() >= shard.next_due()
+            {
+                self.maintain_timers();
+            }
+            if turn % MAINTENANCE_INTERVAL == 0 {
+                if let Some(n) = self.shared.injector.pop_into(&self.local) {
+                    return Some(n);
+                }
+            }
+        }
+        self.local.pop()
+    }
+
+    /// Runs this shard's maintenance turn; returns how many callbacks became runnable.
+    fn maintain_timers(&self) -> usize {
+        let mut sink = ToLocal::new(self);
+        let now = self.shared.clock.now_tick();
+        self.shared.shards[self.index].owner_turn(Some(now), &mut sink);
+        if sink.queued > 1 {
+            // A burst of due callbacks: let idle workers steal some.
+            self.shared.notify_one();
+        }
+        sink.queued
+    }
+
+    fn run_notified(&self, n: Notified) {
+        if self.searching.replace(false) && self.shared.idle.stop_searching() {
+            // We were the last searcher and found work: there may be more.
+            self.shared.notify_one();
+        }
+        match n {
+            Notified::Task(t) => t.run(),
+            Notified::Timer(e) => self.run_callback(&e),
+        }
+    }
+
+    fn run_callback(&self, e: &Entry) {
+        let Some(f) = e.start_firing() else { return };
+        self.shared.counters.add(Some(self.index), Counter::Fired);
+        let result = catch_unwind(AssertUnwindSafe(f));
+        e.finish_firing();
+        if let Err(payload) = result {
+            report_callback_panic(&self.shared, e.callback_name(), payload);
+        }
+    }
+
+    fn search(&self) -> Option<Notified> {
+        if !self.searching.get() {
+            if !self.shared.idle.try_start_searching() {
+                return None;
+            }
+            self.searching.set(true);
+        }
+        let n = self.shared.workers();
+        for _ in 0..SEARCH_ROUNDS {
+            if let Some(t) = self.shared.injector.pop_into(&self.local) {
+                return Some(t);
+            }
+            let start = crate::util::rand::below(n);
+            for i in (0..n).map(|k| (start + k) % n).filter(|&i| i != self.index) {
+                if let Some(t) = self.shared.stealers[i].steal_into(&self.local) {
+                    self.shared.counters.add(Some(self.index), Counter::Steals);
+                    return Some(t);
+                }
+            }
+            if self.steal_overdue_timers() {
+                if let Some(t) = self.local.pop() {
+                    return Some(t);
+                }
+            }
+            crate::loom::hint::spin_loop();
+        }
+        None
+    }
+
+    /// Fires due timers of shards whose owners are late (stuck in a long poll).
+    fn steal_overdue_timers(&self) -> bool {
+        let now = self.shared.clock.now_tick();
+        let mut sink = ToLocal::new(self);
+        for (i, shard) in self.shared.shards.iter().enumerate() {
+            if i != self.index {
+                shard.steal_overdue(now, &mut sink);
+            }
+        }
+        sink.queued > 0
+    }
+
+    /// The tick to wake up at by ourselves: our own next deadline, and the other shards'
+    /// deadlines plus the grace after which we fire them in their owner's place.
+    fn wake_tick(&self) -> u64 {
+        let mut t = u64::MAX;
+        for (i, shard) in self.shared.shards.iter().enumerate() {
+            let due = shard.next_due();
+            t = t.min(if i == self.index {
+                due
+            } else {
+                due.saturating_add(GRACE_TICKS)
+            });
+        }
+        t
+    }
+
+    fn has_work(&self) -> bool {
+        !self.shared.injector.is_empty()
+            || !self.shared.shards[self.index].inbox_is_empty()
+            || self.shared.stealers.iter().any(|s| !s.is_empty())
+            || self.shared.is_closed()
+    }
+
+    /// Step 2 of the sleep protocol (`idle`): register, re-check, then park.
+    fn park(&self) {
+        let shared = &*self.shared;
+        let shard = &shared.shards[self.index];
+        let mut wake = self.wake_tick();
+        // Remote arms earlier than this wake us (see `Handle` arming).
+        shard.parked_until.store(wake.max(1), SeqCst);
+        shared
+            .idle
+            .register_sleeper(self.index, self.searching.replace(false), wake);
+        fence(SeqCst);
+        let now = shared.clock.now_tick();
+        wake = wake.min(self.wake_tick());
+        if self.has_work() || wake <= now {
+            shard.parked_until.store(NOT_PARKED, SeqCst);
+            self.leave_sleepers();
+            return;
+        }
+        let deadline = if wake == u64::MAX {
+            None
+        } else {
+            shared.clock.instant_of(wake)
+        };
+        self.parker.park(deadline);
+        shard.parked_until.store(NOT_PARKED, SeqCst);
+        self.leave_sleepers();
+    }
+
+    fn leave_sleepers(&self) {
+        if !self.shared.idle.unregister_sleeper(self.index) {
+            // A notifier removed us and counted us as searching.
+            self.searching.set(true);
+        }
+    }
+
+    fn exit(self) {
+        // Our queued work will never run here: cancel it (drops futures and closures).
+        if self.searching.get() {
+            self.shared.idle.stop_searching();
+        }
+        while let Some(n) = self.local.pop() {
+            n.cancel();
+        }
+        self.shared.shards[self.index].close();
+        self.shared.worker_exited();
+    }
+}
+
+/// Hands a callback's panic to the runtime's hook, or prints one line.
+pub(crate) fn report_callback_panic(
+    shared: &Shared,
+    name: &str,
+    payload: Box<dyn std::any::Any + Send>,
+) {
+    match &shared.on_callback_panic {
+        Some(hook) => {
+            // A panicking hook must not take the worker down either.
+            let _ = catch_unwind(AssertUnwindSafe(|| hook(payload)));
+        }
+        None => {
+            let msg = crate::task::error::panic_message(&*payload).unwrap_or_else(|| "..".into());
+            eprintln!("spindle: callback `{name}` panicked: {msg}");
+        }
+    }
+}

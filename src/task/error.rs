@@ -1,0 +1,130 @@
+//! `JoinError`: why a task did not produce its output.
+
+use std::any::Any;
+use std::fmt;
+
+enum Repr {
+    Cancelled,
+    Panic(SyncPanic),
+}
+
+/// The payload of a panic, made `Sync` by only ever being reachable by value.
+struct SyncPanic(Box<dyn Any + Send + 'static>);
+
+// SAFETY: the payload is never accessed through a shared reference: `JoinError` only hands it
+// out by value (`into_panic(self)`), and `Debug`/`Display` use the message copied out at
+// construction.
+unsafe impl Sync for SyncPanic {}
+
+/// The error a [`JoinHandle`](crate::JoinHandle) resolves to when its task did not complete:
+/// it was aborted (or the runtime shut down), or it panicked.
+///
+/// ```
+/// let rt = spindle::Runtime::new().unwrap();
+/// let err = rt.block_on(async {
+///     spindle::spawn(async { panic!("boom") }).await.unwrap_err()
+/// });
+/// assert!(err.is_panic());
+/// assert_eq!(err.to_string(), "task panicked: boom");
+/// ```
+pub struct JoinError {
+    repr: Repr,
+    message: Option<String>,
+}
+
+impl JoinError {
+    pub(crate) fn cancelled() -> JoinError {
+        JoinError {
+            repr: Repr::Cancelled,
+            message: None,
+        }
+    }
+
+    pub(crate) fn panic(payload: Box<dyn Any + Send + 'static>) -> JoinError {
+        let message = panic_message(&*payload);
+        JoinError {
+            repr: Repr::Panic(SyncPanic(payload)),
+            message,
+        }
+    }
+
+    /// True if the task was aborted or dropped by runtime shutdown.
+    ///
+    /// ```
+    /// let rt = spindle::Runtime::new().unwrap();
+    /// let err = rt.block_on(async {
+    ///     let h = spindle::spawn(std::future::pending::<()>());
+    ///     h.abort();
+    ///     h.await.unwrap_err()
+    /// });
+    /// assert!(err.is_cancelled());
+    /// ```
+    pub fn is_cancelled(&self) -> bool {
+        matches!(self.repr, Repr::Cancelled)
+    }
+
+    /// True if the task panicked.
+    ///
+    /// ```
+    /// let rt = spindle::Runtime::new().unwrap();
+    /// let err = rt.block_on(async { spindle::spawn(async { panic!() }).await.unwrap_err() });
+    /// assert!(err.is_panic());
+    /// ```
+    pub fn is_panic(&self) -> bool {
+        matches!(self.repr, Repr::Panic(_))
+    }
+
+    /// The panic payload, to resume the panic with `std::panic::resume_unwind`.
+    ///
+    /// # Panics
+    /// If the task was cancelled rather than panicking (check with [`is_panic`](Self::is_panic)).
+    ///
+    /// ```
+    /// let rt = spindle::Runtime::new().unwrap();
+    /// let err = rt.block_on(async { spindle::spawn(async { panic!("x") }).await.unwrap_err() });
+    /// assert_eq!(*err.into_panic().downcast::<&str>().unwrap(), "x");
+    /// ```
+    pub fn into_panic(self) -> Box<dyn Any + Send + 'static> {
+        match self.repr {
+            Repr::Panic(p) => p.0,
+            Repr::Cancelled => panic!("JoinError::into_panic called on a cancelled task's error"),
+        }
+    }
+}
+
+/// The text of a panic payload, when it is a string.
+pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> Option<String> {
+    if let Some(s) = payload.downcast_ref::<&'static str>() {
+        Some((*s).to_owned())
+    } else {
+        payload.downcast_ref::<String>().cloned()
+    }
+}
+
+impl fmt::Display for JoinError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (&self.repr, &self.message) {
+            (Repr::Cancelled, _) => f.write_str("task was cancelled"),
+            (Repr::Panic(_), Some(m)) => write!(f, "task panicked: {m}"),
+            (Repr::Panic(_), None) => f.write_str("task panicked"),
+        }
+    }
+}
+
+impl fmt::Debug for JoinError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (&self.repr, &self.message) {
+            (Repr::Cancelled, _) => f.write_str("JoinError::Cancelled"),
+            (Repr::Panic(_), Some(m)) => write!(f, "JoinError::Panic({m:?})"),
+            (Repr::Panic(_), None) => f.write_str("JoinError::Panic(..)"),
+        }
+    }
+}
+
+impl std::error::Error for JoinError {}
+
+impl From<JoinError> for std::io::Error {
+    fn from(e: JoinError) -> std::io::Error {
+        std::io::Error::other(e.to_string())
+    }
+}

@@ -1,0 +1,137 @@
+//! Routing a new timer to a shard.
+//!
+//! On a worker of the same runtime: the worker's own shard, through its staging buffer (no
+//! lock, no read-modify-write besides the entry's own reference count). Elsewhere: a shard
+//! picked at random (spreads remote load), through its inbox; the owner is unparked if it
+//! sleeps past the new deadline. Either way, a deadline earlier than any sleeping worker will
+//! look at the timers wakes one (`Shared::watch_deadline`), so no timer is hostage to a stuck
+//! owner.
+
+use super::entry::Entry;
+use super::handle::TimerHandle;
+use super::shard::{Op, Shard};
+use crate::loom::sync::atomic::{fence, Ordering::SeqCst};
+use crate::loom::sync::Arc;
+use crate::runtime::context;
+use crate::scheduler::metrics::Counter;
+use crate::scheduler::worker::ToLocal;
+use crate::scheduler::{Notified, Shared};
+use std::time::{Duration, Instant};
+
+pub(crate) fn call_later<F>(shared: &Arc<Shared>, delay: Duration, f: F) -> TimerHandle
+where
+    F: FnOnce() + Send + 'static,
+{
+    let now = Instant::now();
+    let when = now
+        .checked_add(delay)
+        .unwrap_or_else(|| super::clock::far_future(now));
+    if delay.is_zero() {
+        return call_soon(shared, when, f);
+    }
+    arm_callback(shared, when, f)
+}
+
+pub(crate) fn call_at<F>(shared: &Arc<Shared>, when: Instant, f: F) -> TimerHandle
+where
+    F: FnOnce() + Send + 'static,
+{
+    if when <= Instant::now() {
+        return call_soon(shared, when, f);
+    }
+    arm_callback(shared, when, f)
+}
+
+/// The shard for a new timer: ours if we are a worker of this runtime.
+fn pick_shard(shared: &Shared) -> (usize, bool) {
+    match context::worker_index(shared) {
+        Some(i) => (i, true),
+        None => (crate::util::rand::below(shared.shards.len()), false),
+    }
+}
+
+/// Due now: straight into a run queue, still cancellable until it starts.
+pub(crate) fn call_soon<F>(shared: &Arc<Shared>, when: Instant, f: F) -> TimerHandle
+where
+    F: FnOnce() + Send + 'static,
+{
+    let (index, local) = pick_shard(shared);
+    let shard = &shared.shards[index];
+    if shared.is_closed() {
+        return TimerHandle::dead(shard.clone(), when, f);
+    }
+    let entry = Entry::new_queued(index as u32, f);
+    shared.counters.add(local.then_some(index), Counter::Armed);
+    shared.push(Notified::Timer(entry.clone()));
+    TimerHandle::new(entry, shard.clone(), when)
+}
+
+fn arm_callback<F>(shared: &Arc<Shared>, when: Instant, f: F) -> TimerHandle
+where
+    F: FnOnce() + Send + 'static,
+{
+    let (index, _) = pick_shard(shared);
+    let shard = &shared.shards[index];
+    if shared.is_closed() {
+        return TimerHandle::dead(shard.clone(), when, f);
+    }
+    let tick = shared.clock.deadline_tick(when);
+    let entry = Entry::new_callback(tick, index as u32, f);
+    arm_entry(shared, index, entry.clone(), tick);
+    TimerHandle::new(entry, shard.clone(), when)
+}
+
+/// Puts an armed (STAGED) entry on shard `index` from whatever thread we are on.
+pub(crate) fn arm_entry(shared: &Arc<Shared>, index: usize, entry: Arc<Entry>, tick: u64) {
+    let shard = &shared.shards[index];
+    let armed_locally = context::with_worker(|w| match w {
+        Some(w) if std::ptr::eq(&*w.shared, &**shared) && w.index == index => {
+            shared.counters.add(Some(index), Counter::Armed);
+            if shard.owner_arm(entry.clone(), tick, &mut ToLocal::new(w)) {
+                shared.watch_deadline(tick);
+            }
+            true
+        }
+        _ => false,
+    });
+    if !armed_locally {
+        arm_remote(shared, index, shard, entry, tick);
+    }
+}
+
+fn arm_remote(shared: &Shared, index: usize, shard: &Shard, entry: Arc<Entry>, tick: u64) {
+    let worker = context::worker_index(shared);
+    shared.counters.add(worker, Counter::Armed);
+    shard.push_remote(Op::Arm(entry.clone()));
+    // SeqCst fence: the push and the read of `parked_until` pair with the owner's store of
+    // `parked_until` and its re-check of the inbox before parking.
+    fence(SeqCst);
+    if tick < shard.parked_until.load(SeqCst) {
+        shared.unparkers[index].unpark();
+    }
+    shared.watch_deadline(tick);
+    if shared.is_closed() && entry.cancel().is_some() {
+        // Raced with shutdown, which may have closed the shard before our push.
+        shared.counters.add(worker, Counter::Cancelled);
+    }
+}
+
+/// Arms a `Sleep`'s waker entry for `when`; returns it and its shard.
+pub(crate) fn arm_waker(
+    shared: &Arc<Shared>,
+    when: Instant,
+    waker: &std::task::Waker,
+) -> Option<(Arc<Entry>, Arc<Shard>)> {
+    if shared.is_closed() {
+        return None;
+    }
+    let (index, _) = pick_shard(shared);
+    let tick = shared.clock.deadline_tick(when);
+    let entry = Entry::new_waker(tick, index as u32);
+    if let Some(slot) = entry.waker_slot() {
+        // Registered before the entry is visible, so its firing always finds the waker.
+        slot.register(waker);
+    }
+    arm_entry(shared, index, entry.clone(), tick);
+    Some((entry, shared.shards[index].clone()))
+}

@@ -1,0 +1,302 @@
+//! A timer entry and its state word.
+//!
+//! ```text
+//!  state word:  [ deadline tick : 60 bits ][ STAGED : 1 ][ phase : 3 ]
+//!
+//!           cancel()                         cancel()
+//!  CANCELLED <------- ARMED ---due---> QUEUED ------> CANCELLED
+//!                       |                 |
+//!                       | (waker entry)   | runner: QUEUED -> FIRING, run, FIRING -> FIRED
+//!                       +------due------> FIRED (the waker is woken)
+//! ```
+//!
+//! - The deadline lives in the same word as the phase, so a lazy re-arm to a later deadline
+//!   (`Sleep::reset`) is one CAS that a concurrent firing CAS cannot miss: firing checks the
+//!   deadline it read in the very word it swaps.
+//! - `STAGED` means "not yet in a wheel" (in the owner's staging buffer or a remote inbox). A
+//!   cancel that sees it needs no unlink: whoever moves the entry into the wheel finds it
+//!   cancelled and drops it instead.
+//! - Exactly one of `cancel()` and firing wins the CAS out of ARMED/QUEUED. The winner alone
+//!   owns the callback cell: the canceller drops the closure at once, the runner calls it.
+//!
+//! Orderings: the CASes are AcqRel (Acquire: the winner sees the closure written at
+//! construction, published with the `Arc`; Release: a later reader of FIRED/CANCELLED sees the
+//! winner's effects). Plain loads are Acquire for the same reason.
+
+use super::wheel::{Position, WheelItem, MAX_TICK};
+use crate::loom::cell::UnsafeCell;
+use crate::loom::sync::atomic::{AtomicU64, Ordering::*};
+use crate::loom::sync::Arc;
+use crate::util::atomic_waker::AtomicWaker;
+use std::fmt;
+
+const PHASE_MASK: u64 = 0b111;
+const ARMED: u64 = 0;
+const QUEUED: u64 = 1;
+const FIRING: u64 = 2;
+const FIRED: u64 = 3;
+const CANCELLED: u64 = 4;
+const STAGED: u64 = 0b1000;
+const TICK_SHIFT: u32 = 4;
+
+/// The phase of an entry, for `Debug` and tests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Phase {
+    Armed,
+    Queued,
+    Firing,
+    Fired,
+    Cancelled,
+}
+
+type Callback = Box<dyn FnOnce() + Send + 'static>;
+
+pub(crate) enum Kind {
+    /// A `call_*` callback; `name` is the closure's type name for debug and panic messages.
+    Callback {
+        f: UnsafeCell<Option<Callback>>,
+        name: fn() -> &'static str,
+    },
+    /// A `Sleep`: firing wakes the registered waker.
+    Waker(AtomicWaker),
+}
+
+pub(crate) struct Entry {
+    state: AtomicU64,
+    position: Position,
+    /// Index of the shard the entry was armed on (its owner).
+    pub(crate) shard: u32,
+    pub(crate) kind: Kind,
+}
+
+// SAFETY: the callback cell is accessed only by the thread that won the CAS out of ARMED or
+// QUEUED (module docs), or by `Drop` (no other reference exists); the closure is `Send`.
+unsafe impl Sync for Entry {}
+// SAFETY: as above.
+unsafe impl Send for Entry {}
+
+/// The result of a successful `cancel`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Cancelled {
+    /// The entry had not reached a wheel yet: no unlink is needed.
+    pub(crate) was_staged: bool,
+}
+
+/// What the wheel's owner (or a thief) should do with an entry it found due.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Due {
+    /// A callback entry moved to QUEUED: push it to a run queue.
+    Queued,
+    /// A waker entry fired (the waker was woken).
+    Woken,
+    /// Its deadline moved later: re-insert it.
+    Later,
+    /// Cancelled or already fired: drop the reference.
+    Dead,
+}
+
+fn pack(tick: u64, flags: u64) -> u64 {
+    (tick.min(MAX_TICK) << TICK_SHIFT) | flags
+}
+
+impl Entry {
+    pub(crate) fn new_callback<F>(tick: u64, shard: u32, f: F) -> Arc<Entry>
+    where
+        F: FnOnce() + Send + 'static,
+    {
+        Arc::new(Entry {
+            state: AtomicU64::new(pack(tick, ARMED | STAGED)),
+            position: Position::new(),
+            shard,
+            kind: Kind::Callback {
+                f: UnsafeCell::new(Some(Box::new(f))),
+                name: std::any::type_name::<F>,
+            },
+        })
+    }
+
+    /// A `call_soon` callback: due at birth, goes straight to a run queue (QUEUED), never to
+    /// a wheel (STAGED, so a cancel does not try to unlink it).
+    pub(crate) fn new_queued<F>(shard: u32, f: F) -> Arc<Entry>
+    where
+        F: FnOnce() + Send + 'static,
+    {
+        Arc::new(Entry {
+            state: AtomicU64::new(pack(0, QUEUED | STAGED)),
+            position: Position::new(),
+            shard,
+            kind: Kind::Callback {
+                f: UnsafeCell::new(Some(Box::new(f))),
+                name: std::any::type_name::<F>,
+            },
+        })
+    }
+
+    pub(crate) fn new_waker(tick: u64, shard: u32) -> Arc<Entry> {
+        Arc::new(Entry {
+            state: AtomicU64::new(pack(tick, ARMED | STAGED)),
+            position: Position::new(),
+            shard,
+            kind: Kind::Waker(AtomicWaker::new()),
+        })
+    }
+
+    /// An entry that is cancelled from birth (armed after shutdown).
+    pub(crate) fn new_dead(shard: u32) -> Arc<Entry> {
+        Arc::new(Entry {
+            state: AtomicU64::new(pack(MAX_TICK, CANCELLED)),
+            position: Position::new(),
+            shard,
+            kind: Kind::Waker(AtomicWaker::new()),
+        })
+    }
+
+    pub(crate) fn deadline_tick(&self) -> u64 {
+        self.state.load(Acquire) >> TICK_SHIFT
+    }
+
+    pub(crate) fn phase(&self) -> Phase {
+        match self.state.load(Acquire) & PHASE_MASK {
+            ARMED => Phase::Armed,
+            QUEUED => Phase::Queued,
+            FIRING => Phase::Firing,
+            FIRED => Phase::Fired,
+            _ => Phase::Cancelled,
+        }
+    }
+
+    pub(crate) fn callback_name(&self) -> &'static str {
+        match &self.kind {
+            Kind::Callback { name, .. } => name(),
+            Kind::Waker(_) => "spindle::Sleep",
+        }
+    }
+
+    /// CAS loop over the state word; `f` maps the current word to the next, or `None` to stop.
+    fn update(&self, mut f: impl FnMut(u64) -> Option<u64>) -> Result<u64, u64> {
+        let mut cur = self.state.load(Acquire);
+        loop {
+            let next = f(cur).ok_or(cur)?;
+            match self.state.compare_exchange_weak(cur, next, AcqRel, Acquire) {
+                Ok(prev) => return Ok(prev),
+                Err(actual) => cur = actual,
+            }
+        }
+    }
+
+    /// The entry is due at tick `now` (found by the owner's advance or a thief's scan).
+    pub(crate) fn on_due(&self, now: u64) -> Due {
+        let is_waker = matches!(self.kind, Kind::Waker(_));
+        let target = if is_waker { FIRED } else { QUEUED };
+        let res = self.update(|s| {
+            (s & PHASE_MASK == ARMED && s >> TICK_SHIFT <= now)
+                .then_some((s & !PHASE_MASK) | target)
+        });
+        match res {
+            Ok(_) if is_waker => {
+                if let Kind::Waker(w) = &self.kind {
+                    w.wake();
+                }
+                Due::Woken
+            }
+            Ok(_) => Due::Queued,
+            Err(s) if s & PHASE_MASK == ARMED => Due::Later,
+            Err(_) => Due::Dead,
+        }
+    }
+
+    /// A worker runs a QUEUED callback entry. Returns the closure if this call won it.
+    pub(crate) fn start_firing(&self) -> Option<Callback> {
+        self.update(|s| (s & PHASE_MASK == QUEUED).then_some((s & !PHASE_MASK) | FIRING))
+            .ok()?;
+        match &self.kind {
+            // SAFETY: we won QUEUED -> FIRING, so the callback cell is ours alone.
+            Kind::Callback { f, .. } => f.with_mut(|f| unsafe { (*f).take() }),
+            Kind::Waker(_) => None,
+        }
+    }
+
+    /// The callback returned (or panicked): FIRING -> FIRED.
+    pub(crate) fn finish_firing(&self) {
+        // FIRING + 1 == FIRED; the add never carries out of the phase bits, so STAGED and the
+        // deadline are preserved even if a concurrent `clear_staged` changes them.
+        self.state.fetch_add(FIRED - FIRING, AcqRel);
+    }
+
+    /// `cancel()`: ARMED or QUEUED -> CANCELLED. On success the closure (or the waker) has
+    /// been dropped by this call.
+    pub(crate) fn cancel(&self) -> Option<Cancelled> {
+        let prev = self
+            .update(|s| {
+                matches!(s & PHASE_MASK, ARMED | QUEUED).then_some((s & !PHASE_MASK) | CANCELLED)
+            })
+            .ok()?;
+        self.drop_payload();
+        Some(Cancelled {
+            was_staged: prev & STAGED != 0,
+        })
+    }
+
+    fn drop_payload(&self) {
+        match &self.kind {
+            // SAFETY: we won the CAS to CANCELLED: the cell is ours alone.
+            Kind::Callback { f, .. } => drop(f.with_mut(|f| unsafe { (*f).take() })),
+            Kind::Waker(w) => drop(w.take_waker()),
+        }
+    }
+
+    /// Moves an ARMED entry's deadline later in place (lazy re-arm). Fails if it is no longer
+    /// armed or `tick` is earlier than the current deadline.
+    pub(crate) fn reset_later(&self, tick: u64) -> bool {
+        self.update(|s| {
+            (s & PHASE_MASK == ARMED && tick.min(MAX_TICK) >= s >> TICK_SHIFT)
+                .then_some(pack(tick, s & (PHASE_MASK | STAGED)))
+        })
+        .is_ok()
+    }
+
+    /// The entry reached a wheel (or was found dead on the way): clear STAGED. Returns whether
+    /// it is still ARMED and must be inserted.
+    pub(crate) fn clear_staged(&self) -> bool {
+        let prev = self.state.fetch_and(!STAGED, AcqRel);
+        prev & PHASE_MASK == ARMED
+    }
+
+    pub(crate) fn is_cancelled(&self) -> bool {
+        self.phase() == Phase::Cancelled
+    }
+
+    pub(crate) fn is_fired(&self) -> bool {
+        self.phase() == Phase::Fired
+    }
+
+    pub(crate) fn waker_slot(&self) -> Option<&AtomicWaker> {
+        match &self.kind {
+            Kind::Waker(w) => Some(w),
+            Kind::Callback { .. } => None,
+        }
+    }
+}
+
+impl fmt::Debug for Entry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Entry")
+            .field("deadline_tick", &self.deadline_tick())
+            .field("phase", &self.phase())
+            .field("callback", &self.callback_name())
+            .finish()
+    }
+}
+
+/// The wheel stores `Arc<Entry>`s.
+impl WheelItem for Arc<Entry> {
+    fn deadline(&self) -> u64 {
+        self.deadline_tick()
+    }
+    fn position(&self) -> &Position {
+        &self.position
+    }
+    fn same(&self, other: &Self) -> bool {
+        Arc::ptr_eq(self, other)
+    }
+}

@@ -1,0 +1,130 @@
+//! `TimerHandle`: cancel a `call_*` callback from any thread.
+
+use super::entry::Entry;
+use super::shard::{Op, Shard};
+use crate::loom::sync::atomic::Ordering::Relaxed;
+use crate::loom::sync::Arc;
+use crate::runtime::context;
+use crate::scheduler::metrics::Counter;
+use std::fmt;
+use std::time::Instant;
+
+/// A handle to a callback armed with `call_soon`, `call_later` or `call_at` (asyncio's
+/// `TimerHandle`). Cloneable; any clone may cancel from any thread.
+///
+/// ```
+/// use std::time::Duration;
+/// let rt = spindle::Runtime::new().unwrap();
+/// let t = rt.handle().call_later(Duration::from_secs(30), || unreachable!());
+/// assert!(t.cancel());        // this call stopped it
+/// assert!(!t.cancel());       // already cancelled
+/// assert!(t.is_cancelled());
+/// ```
+#[derive(Clone)]
+pub struct TimerHandle {
+    entry: Arc<Entry>,
+    shard: Arc<Shard>,
+    when: Instant,
+}
+
+impl TimerHandle {
+    pub(crate) fn new(entry: Arc<Entry>, shard: Arc<Shard>, when: Instant) -> Self {
+        TimerHandle { entry, shard, when }
+    }
+
+    /// Armed after shutdown: already cancelled, and the closure is dropped right here.
+    pub(crate) fn dead<F>(shard: Arc<Shard>, when: Instant, f: F) -> Self {
+        drop(f);
+        TimerHandle {
+            entry: Entry::new_dead(0),
+            shard,
+            when,
+        }
+    }
+
+    /// Stops the callback if it has not started. Returns `true` iff *this* call stopped it;
+    /// then it never runs and its closure (with everything it captured) is dropped before
+    /// `cancel` returns. Returns `false` if it already ran, is running, or was cancelled.
+    ///
+    /// ```
+    /// let rt = spindle::Runtime::new().unwrap();
+    /// let (tx, rx) = std::sync::mpsc::channel();
+    /// let t = rt.handle().call_soon(move || tx.send(()).unwrap());
+    /// rx.recv().unwrap();
+    /// assert!(!t.cancel()); // too late: it ran
+    /// ```
+    pub fn cancel(&self) -> bool {
+        let Some(cancelled) = self.entry.cancel() else {
+            return false;
+        };
+        cancel_bookkeeping(&self.entry, &self.shard, cancelled.was_staged);
+        true
+    }
+
+    /// True once the callback was cancelled (by any clone, or by runtime shutdown).
+    ///
+    /// ```
+    /// let rt = spindle::Runtime::new().unwrap();
+    /// let t = rt.handle().call_later(std::time::Duration::from_secs(5), || {});
+    /// assert!(!t.is_cancelled());
+    /// t.clone().cancel();
+    /// assert!(t.is_cancelled());
+    /// ```
+    pub fn is_cancelled(&self) -> bool {
+        self.entry.is_cancelled()
+    }
+
+    /// The instant the callback is scheduled for (asyncio's `TimerHandle.when()`).
+    ///
+    /// ```
+    /// let rt = spindle::Runtime::new().unwrap();
+    /// let at = rt.handle().time() + std::time::Duration::from_secs(1);
+    /// assert_eq!(rt.handle().call_at(at, || {}).when(), at);
+    /// ```
+    pub fn when(&self) -> Instant {
+        self.when
+    }
+}
+
+/// After a won cancel: count it and get the entry out of its wheel. On the owner's thread the
+/// unlink happens now; elsewhere it is queued to the owner. An entry that never reached a
+/// wheel needs no unlink: whoever moves it there drops it instead.
+pub(crate) fn cancel_bookkeeping(entry: &Arc<Entry>, shard: &Arc<Shard>, was_staged: bool) {
+    let done = context::with_worker(|w| {
+        let w = w?;
+        let is_ours = w
+            .shared
+            .shards
+            .get(entry.shard as usize)
+            .is_some_and(|s| Arc::ptr_eq(s, shard));
+        if !is_ours {
+            return None;
+        }
+        w.shared.counters.add(Some(w.index), Counter::Cancelled);
+        if !was_staged {
+            if w.index == entry.shard as usize {
+                shard.owner_unlink(entry.clone());
+            } else {
+                shard.push_remote(Op::Unlink(entry.clone()));
+            }
+        }
+        Some(())
+    });
+    if done.is_none() {
+        // Relaxed: a statistic.
+        shard.remote_cancels.fetch_add(1, Relaxed);
+        if !was_staged {
+            shard.push_remote(Op::Unlink(entry.clone()));
+        }
+    }
+}
+
+impl fmt::Debug for TimerHandle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TimerHandle")
+            .field("when", &self.when)
+            .field("state", &self.entry.phase())
+            .field("callback", &self.entry.callback_name())
+            .finish()
+    }
+}

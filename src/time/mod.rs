@@ -1,0 +1,21 @@
+//! Timers: sharded hierarchical wheels and the asyncio-style API on top.
+//!
+//! - [`wheel`]: the single-threaded hierarchical wheel (pure data structure).
+//! - [`entry`]: a timer entry and its atomic state word (armed/queued/firing/fired/cancelled).
+//! - [`shard`]: one worker's wheel plus the lock-free ways in (staging buffer, inbox).
+//! - [`clock`]: `Instant` <-> tick arithmetic.
+//! - [`arm`]: routing `call_*` to the right shard.
+//! - [`handle`], [`sleep`], [`timeout`]: the public types.
+
+pub(crate) mod arm;
+pub(crate) mod clock;
+pub(crate) mod entry;
+pub(crate) mod handle;
+pub(crate) mod shard;
+pub(crate) mod sleep;
+pub(crate) mod timeout;
+pub(crate) mod wheel;
+
+pub use handle::TimerHandle;
+pub use sleep::Sleep;
+pub use timeout::{Elapsed, Timeout};

@@ -1,0 +1,421 @@
+//! A timer shard: one worker's wheel, reachable by other threads without a lock on the
+//! owner's arming path.
+//!
+//! ```text
+//!   owner thread (during task polls)       other threads
+//!   ------------------------------        -------------
+//!   arm    -> staging buffer (no lock)     arm / unlink -> inbox (MPMC queue)
+//!   cancel -> entry CAS, then unlink now   cancel -> entry CAS, then Unlink op
+//!             (or defer if a thief is in)
+//!
+//!   wheel: touched only under `access` (FREE / OWNER / THIEF), a flag the owner takes once
+//!   per scheduler turn (never per arm), and an idle worker takes to fire a stuck owner's
+//!   overdue timers.
+//! ```
+//!
+//! Invariants:
+//! 1. Only the owner thread appends to the staging buffer and writes `next_due`; only the
+//!    holder of `access` in OWNER mode empties the buffer. A thief holding `access` may read
+//!    the buffer while the owner appends: slots below the published `len` never change until
+//!    the owner flushes, and entries are never freed while referenced from it.
+//! 2. Every armed entry is in exactly one of: the staging buffer, the inbox, the wheel, or a
+//!    run queue (QUEUED). Cancelled entries may linger in the first two until drained (their
+//!    closure is already dropped; the small entry is freed at the owner's next turn).
+//! 3. `next_due` is a lower bound on when this shard needs its owner (the earliest deadline
+//!    staged since the last turn, or the wheel's next expiration). Idle workers use it (plus
+//!    `GRACE_TICKS`) to decide when the owner is late and they should fire in its place.
+
+use super::entry::{Due, Entry};
+use super::wheel::Wheel;
+use crate::loom::cell::UnsafeCell;
+use crate::loom::sync::atomic::{AtomicPtr, AtomicU64, AtomicU8, AtomicUsize, Ordering::*};
+use crate::loom::sync::Arc;
+use crate::scheduler::queue::Injector;
+use std::ptr;
+
+const FREE: u8 = 0;
+const OWNER: u8 = 1;
+const THIEF: u8 = 2;
+
+/// How many ticks late the owner must be before idle workers fire its timers.
+pub(crate) const GRACE_TICKS: u64 = 2;
+
+#[cfg(not(loom))]
+const STAGING_CAP: usize = 256;
+#[cfg(loom)]
+const STAGING_CAP: usize = 2;
+
+/// `parked_until` value while the owner is not parked.
+pub(crate) const NOT_PARKED: u64 = 0;
+
+/// Work sent to a shard from another thread.
+pub(crate) enum Op {
+    Arm(Arc<Entry>),
+    Unlink(Arc<Entry>),
+}
+
+pub(crate) struct Shard {
+    access: AtomicU8,
+    wheel: UnsafeCell<Wheel<Arc<Entry>>>,
+    staging: Staging,
+    /// Entries the owner cancelled while a thief held `access`; unlinked at the next turn.
+    /// Owner thread only.
+    deferred_unlinks: UnsafeCell<Vec<Arc<Entry>>>,
+    inbox: Injector<Op>,
+    /// A lower bound on the deadlines of arms waiting in the inbox (`u64::MAX`: none).
+    inbox_due: AtomicU64,
+    /// See invariant 3. Written by the owner thread only.
+    next_due: AtomicU64,
+    /// The tick the parked owner wakes at by itself; `NOT_PARKED` while running.
+    pub(crate) parked_until: AtomicU64,
+    /// The last tick a thief looked at this shard (rate limit).
+    last_steal: AtomicU64,
+    /// Cancels of this shard's timers from threads that are not workers of its runtime.
+    pub(crate) remote_cancels: AtomicU64,
+}
+
+// SAFETY: `wheel` is accessed only under `access`; `deferred_unlinks` only by the owner thread
+// (callers of the `owner_*` methods guarantee they run on the owner thread).
+unsafe impl Sync for Shard {}
+// SAFETY: as above; all contents are Send.
+unsafe impl Send for Shard {}
+
+/// Fixed-size append-only buffer of raw `Arc<Entry>` pointers (invariant 1).
+struct Staging {
+    slots: Box<[AtomicPtr<Entry>]>,
+    len: AtomicUsize,
+}
+
+impl Staging {
+    fn new() -> Staging {
+        Staging {
+            slots: (0..STAGING_CAP)
+                .map(|_| AtomicPtr::new(ptr::null_mut()))
+                .collect(),
+            len: AtomicUsize::new(0),
+        }
+    }
+
+    /// Owner only. Hands the `Arc` back when full.
+    fn push(&self, e: Arc<Entry>) -> Result<(), Arc<Entry>> {
+        // Relaxed: the owner is the only writer of `len`.
+        let n = self.len.load(Relaxed);
+        if n == STAGING_CAP {
+            return Err(e);
+        }
+        // Relaxed: published by the Release store of `len` below.
+        self.slots[n].store(Arc::into_raw(e) as *mut Entry, Relaxed);
+        // Release: a thief's Acquire load of `len` sees the slot and the entry's contents.
+        self.len.store(n + 1, Release);
+        Ok(())
+    }
+
+    /// Holder of `access` (either mode): visits the staged entries.
+    fn for_each(&self, mut f: impl FnMut(&Arc<Entry>)) {
+        // Acquire: pairs with `push`'s Release store.
+        let n = self.len.load(Acquire);
+        for slot in &self.slots[..n] {
+            let p = slot.load(Relaxed);
+            // SAFETY: slots below `len` hold a pointer from `Arc::into_raw` that is released
+            // only by `drain`, which needs OWNER access, which we exclude by holding `access`.
+            let e = std::mem::ManuallyDrop::new(unsafe { Arc::from_raw(p) });
+            f(&e);
+        }
+    }
+
+    /// Owner thread holding `access` in OWNER mode: takes every staged entry.
+    fn drain(&self, mut f: impl FnMut(Arc<Entry>)) {
+        let n = self.len.load(Relaxed);
+        for slot in &self.slots[..n] {
+            let p = slot.swap(ptr::null_mut(), Relaxed);
+            // SAFETY: the pointer came from `Arc::into_raw` in `push`; swapping in null makes
+            // this the only place that reclaims it.
+            f(unsafe { Arc::from_raw(p) });
+        }
+        // Relaxed: thieves read `len` only while holding `access`, which we hold; our release
+        // of `access` publishes the reset.
+        self.len.store(0, Relaxed);
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        self.drain(drop);
+    }
+}
+
+/// Where a due callback entry goes (the worker's run queue).
+pub(crate) trait DueSink {
+    /// A callback entry is due (QUEUED): run it.
+    fn queued(&mut self, entry: Arc<Entry>);
+    /// A `Sleep` entry fired and its waker was woken (for the metrics).
+    fn woken(&mut self) {}
+}
+
+impl<F: FnMut(Arc<Entry>)> DueSink for F {
+    fn queued(&mut self, entry: Arc<Entry>) {
+        self(entry)
+    }
+}
+
+impl Shard {
+    pub(crate) fn new() -> Shard {
+        Shard {
+            access: AtomicU8::new(FREE),
+            wheel: UnsafeCell::new(Wheel::new()),
+            staging: Staging::new(),
+            deferred_unlinks: UnsafeCell::new(Vec::new()),
+            inbox: Injector::new(),
+            inbox_due: AtomicU64::new(u64::MAX),
+            next_due: AtomicU64::new(u64::MAX),
+            parked_until: AtomicU64::new(NOT_PARKED),
+            last_steal: AtomicU64::new(0),
+            remote_cancels: AtomicU64::new(0),
+        }
+    }
+
+    fn try_acquire(&self, mode: u8) -> bool {
+        // Acquire: pairs with the Release in `release`, so the previous holder's wheel and
+        // staging writes are visible to us.
+        self.access
+            .compare_exchange(FREE, mode, Acquire, Relaxed)
+            .is_ok()
+    }
+
+    fn acquire_owner(&self) {
+        while !self.try_acquire(OWNER) {
+            // A thief holds it for a bounded amount of work.
+            crate::loom::hint::spin_loop();
+        }
+    }
+
+    fn release(&self) {
+        // Release: publishes our wheel and staging writes to the next holder.
+        self.access.store(FREE, Release);
+    }
+
+    /// Runs `f` on the wheel. Caller holds `access`.
+    fn with_wheel<R>(&self, f: impl FnOnce(&mut Wheel<Arc<Entry>>) -> R) -> R {
+        // SAFETY: the caller holds `access`, which makes the wheel exclusively ours.
+        self.wheel.with_mut(|w| f(unsafe { &mut *w }))
+    }
+
+    /// The tick this shard next needs attention at (invariant 3), inbox included.
+    pub(crate) fn next_due(&self) -> u64 {
+        self.next_due.load(SeqCst).min(self.inbox_due.load(SeqCst))
+    }
+
+    // ----- owner thread -----
+
+    /// Owner thread: arms `e` (deadline `tick`) without taking `access`. Returns true if this
+    /// lowered the shard's `next_due` (the caller then checks whether a sleeper must watch).
+    pub(crate) fn owner_arm(&self, e: Arc<Entry>, tick: u64, sink: &mut dyn DueSink) -> bool {
+        if let Err(e) = self.staging.push(e) {
+            // Full: fold the buffer into the wheel (one `access` round trip per
+            // STAGING_CAP arms), then stage.
+            self.owner_turn(None, sink);
+            if let Err(e) = self.staging.push(e) {
+                unreachable!("staging buffer full right after a flush: {e:?}");
+            }
+        }
+        // Relaxed load: we are the only writer.
+        if tick < self.next_due.load(Relaxed) {
+            // SeqCst: the store and the caller's later read of the sleepers' earliest wake
+            // form one side of the no-hostage-timer Dekker pair (see `scheduler::worker`).
+            self.next_due.store(tick, SeqCst);
+            return true;
+        }
+        false
+    }
+
+    /// Owner thread: a cancelled entry that was in the wheel must be unlinked now.
+    pub(crate) fn owner_unlink(&self, e: Arc<Entry>) {
+        if self.try_acquire(OWNER) {
+            let removed = self.with_wheel(|w| w.remove(&e));
+            self.release();
+            drop(removed);
+        } else {
+            // SAFETY: owner thread only (this method's contract).
+            self.deferred_unlinks.with_mut(|v| unsafe { (*v).push(e) });
+        }
+    }
+
+    /// Owner thread: one maintenance turn. Moves staged and remote arms into the wheel,
+    /// applies unlinks, and (with `now`) fires what is due. Returns the next due tick.
+    pub(crate) fn owner_turn(&self, now: Option<u64>, sink: &mut dyn DueSink) -> u64 {
+        self.acquire_owner();
+        let mut due_now = Vec::new();
+        self.with_wheel(|wheel| {
+            self.staging
+                .drain(|e| stage_into_wheel(wheel, e, &mut due_now));
+            // SAFETY: owner thread only.
+            let deferred = self
+                .deferred_unlinks
+                .with_mut(|v| unsafe { std::mem::take(&mut *v) });
+            for e in deferred {
+                wheel.remove(&e);
+            }
+            self.drain_inbox(wheel, &mut due_now);
+            if let Some(now) = now {
+                advance(wheel, now, sink);
+            }
+            // Another thread may have advanced the wheel past our reading of the clock.
+            let now = now.unwrap_or(0).max(wheel.elapsed());
+            for e in due_now.drain(..) {
+                fire_or_reinsert(wheel, e, now, sink);
+            }
+            let next = wheel.next_expiration().unwrap_or(u64::MAX);
+            self.next_due.store(next, SeqCst);
+            next
+        });
+        let next = self.next_due.load(Relaxed);
+        self.release();
+        next
+    }
+
+    fn drain_inbox(&self, wheel: &mut Wheel<Arc<Entry>>, due_now: &mut Vec<Arc<Entry>>) {
+        // Reset the hint before draining: an arm pushed after the drain lowers it again.
+        self.inbox_due.store(u64::MAX, SeqCst);
+        while let Some(op) = self.inbox.pop() {
+            match op {
+                Op::Arm(e) => stage_into_wheel(wheel, e, due_now),
+                Op::Unlink(e) => drop(wheel.remove(&e)),
+            }
+        }
+    }
+
+    // ----- any thread -----
+
+    /// Another thread arms or unlinks through the inbox.
+    pub(crate) fn push_remote(&self, op: Op) {
+        let tick = match &op {
+            Op::Arm(e) => Some(e.deadline_tick()),
+            Op::Unlink(_) => None,
+        };
+        self.inbox.push(op);
+        if let Some(tick) = tick {
+            // SeqCst: ordered after the push, so a drainer that resets the hint either sees
+            // the op or leaves our lowered hint standing.
+            self.inbox_due.fetch_min(tick, SeqCst);
+        }
+    }
+
+    pub(crate) fn inbox_is_empty(&self) -> bool {
+        self.inbox.is_empty()
+    }
+
+    /// An idle worker fires this shard's overdue timers if its owner is late by more than
+    /// `GRACE_TICKS`. Returns true if it did anything.
+    pub(crate) fn steal_overdue(&self, now: u64, sink: &mut dyn DueSink) -> bool {
+        if self.next_due().saturating_add(GRACE_TICKS) > now {
+            return false;
+        }
+        // One thief per tick per shard is plenty.
+        if self.last_steal.swap(now, Relaxed) == now {
+            return false;
+        }
+        if !self.try_acquire(THIEF) {
+            return false;
+        }
+        let mut due_now = Vec::new();
+        self.with_wheel(|wheel| {
+            let now = now.max(wheel.elapsed());
+            self.drain_inbox(wheel, &mut due_now);
+            advance(wheel, now, sink);
+            for e in due_now.drain(..) {
+                fire_or_reinsert(wheel, e, now, sink);
+            }
+            // The stuck owner's staged arms: fire the due ones in place.
+            self.staging.for_each(|e| {
+                if e.deadline_tick() <= now {
+                    match e.on_due(now) {
+                        Due::Queued => sink.queued(e.clone()),
+                        Due::Woken => sink.woken(),
+                        Due::Later | Due::Dead => {}
+                    }
+                }
+            });
+        });
+        self.release();
+        true
+    }
+
+    /// Shutdown: cancel (dropping every closure) and release every entry. Runs on the owner
+    /// thread as it exits, or on the shutting-down thread after the owner was joined.
+    pub(crate) fn close(&self) {
+        self.acquire_owner();
+        let mut all = Vec::new();
+        self.staging.drain(|e| all.push(e));
+        self.with_wheel(|wheel| wheel.drain(|e| all.push(e)));
+        // SAFETY: the owner has exited or is the caller (contract of `close`).
+        all.extend(
+            self.deferred_unlinks
+                .with_mut(|v| unsafe { std::mem::take(&mut *v) }),
+        );
+        while let Some(op) = self.inbox.pop() {
+            match op {
+                Op::Arm(e) | Op::Unlink(e) => all.push(e),
+            }
+        }
+        self.release();
+        for e in all {
+            e.cancel();
+        }
+    }
+}
+
+/// A staged or remote arm reaches the wheel.
+fn stage_into_wheel(wheel: &mut Wheel<Arc<Entry>>, e: Arc<Entry>, due_now: &mut Vec<Arc<Entry>>) {
+    if e.clear_staged() {
+        if let Err(e) = wheel.insert(e) {
+            due_now.push(e);
+        }
+    }
+}
+
+fn advance(wheel: &mut Wheel<Arc<Entry>>, now: u64, sink: &mut dyn DueSink) {
+    let mut later = Vec::new();
+    wheel.advance(now, |e| match e.on_due(now) {
+        Due::Queued => sink.queued(e),
+        Due::Woken => sink.woken(),
+        Due::Dead => {}
+        Due::Later => later.push(e),
+    });
+    for e in later {
+        fire_or_reinsert(wheel, e, now, sink);
+    }
+}
+
+fn fire_or_reinsert(
+    wheel: &mut Wheel<Arc<Entry>>,
+    e: Arc<Entry>,
+    now: u64,
+    sink: &mut dyn DueSink,
+) {
+    match e.on_due(now) {
+        Due::Queued => sink.queued(e),
+        Due::Woken => sink.woken(),
+        Due::Dead => {}
+        Due::Later => {
+            // Re-armed later meanwhile; `insert` only refuses deadlines <= elapsed <= now,
+            // which `Later` excludes, but stay total: fire on the next pass if refused.
+            if let Err(e) = wheel.insert(e) {
+                // `elapsed` only ever takes values of the real clock, so firing at it is
+                // never early.
+                match e.on_due(wheel.elapsed()) {
+                    Due::Queued => sink.queued(e),
+                    Due::Woken => sink.woken(),
+                    Due::Later | Due::Dead => {}
+                }
+            }
+        }
+    }
+}
+
+impl std::fmt::Debug for Shard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Shard")
+            .field("next_due", &self.next_due())
+            .finish()
+    }
+}

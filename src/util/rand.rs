@@ -1,0 +1,27 @@
+//! A tiny per-thread xorshift generator: picks steal victims and remote shards without
+//! coordination. Quality does not matter, only that threads spread out.
+
+use std::cell::Cell;
+
+std::thread_local! {
+    static STATE: Cell<u32> = Cell::new(seed());
+}
+
+fn seed() -> u32 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_usize(&h as *const _ as usize);
+    (h.finish() as u32) | 1
+}
+
+/// A pseudo-random number in `0..n` (`n > 0`).
+pub(crate) fn below(n: usize) -> usize {
+    STATE.with(|s| {
+        let mut x = s.get();
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        s.set(x);
+        ((x as u128 * n as u128) >> 32) as usize
+    })
+}
