@@ -36,6 +36,11 @@
 
 pub(crate) mod loom;
 
+#[cfg(loom)]
+#[doc(hidden)]
+pub mod __loom;
+mod fault;
+
 mod future;
 mod runtime;
 mod scheduler;
@@ -72,3 +77,8 @@ fn _assert_send_sync() {
     send_sync::<Cancelled>();
     send_sync::<RuntimeMetrics>();
 }
+
+/// The README's examples, compiled and run as doc tests so they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -45,7 +45,7 @@ impl RuntimeMetrics {
     ///
     /// ```
     /// let rt = spindle::Runtime::new().unwrap();
-    /// rt.block_on(spindle::sleep(std::time::Duration::from_millis(2)));
+    /// rt.block_on(rt.handle().sleep(std::time::Duration::from_millis(2)));
     /// assert_eq!(rt.handle().metrics().timers_fired(), 1);
     /// ```
     pub fn timers_fired(&self) -> u64 {
