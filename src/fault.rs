@@ -5,10 +5,43 @@
 //! checks [`is`]. In every other build `is` is a constant `false` and the faulty paths are
 //! compiled out.
 
-/// The faults that can be seeded. Each names the protocol step it breaks.
+/// The faults that can be seeded. Each names the protocol step it breaks; the loom model that
+/// must catch it is named in ARCHITECTURE.md ("Verification").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[allow(dead_code)]
-pub(crate) enum Fault {}
+#[allow(dead_code, unreachable_pub)]
+pub enum Fault {
+    /// `Entry::cancel` as a load then a store instead of a CAS: cancel and firing can both win.
+    EntryCancelNotAtomic,
+    /// `Entry::clear_staged` reads the phase, then clears STAGED in a second step: a cancel in
+    /// between sees STAGED (no unlink) while the owner still inserts the entry (leak).
+    ClearStagedNotAtomic,
+    /// `arm_remote` reads the owner's `parked_until` before pushing the arm into the inbox:
+    /// the owner re-checks an empty inbox and sleeps past the new deadline (lost wakeup).
+    ArmReadsParkedBeforePush,
+    /// `Shard::release` stores FREE with Relaxed: the next holder of `access` (a thief or the
+    /// owner) does not see the previous holder's wheel writes (data race on the wheel).
+    ShardReleaseRelaxed,
+    /// `State::transition_to_notified` asks to submit a task that is RUNNING: it is queued
+    /// while being polled, and queued again by the runner (double schedule / double poll).
+    NotifyRunningSubmits,
+    /// `drop_join` drops the stage without checking COMPLETE: it touches the future or output
+    /// while the runner owns it.
+    DropJoinIgnoresComplete,
+    /// The worker parks without re-checking for work after registering as a sleeper: a
+    /// spawn that saw it still searching is never picked up (lost wakeup).
+    ParkSkipsRecheck,
+    /// `Shared::push_remote` does not re-drain the injector when it finds the runtime closed:
+    /// a task pushed after shutdown drained it stays there (leak: task <-> runtime cycle).
+    PushSkipsClosedRedrain,
+    /// `arm_remote` does not re-check `closed` after pushing: an arm that lands in the inbox
+    /// after the owner closed its shard keeps its closure forever.
+    ArmSkipsClosedRecheck,
+    /// `Promise::set_result` publishes SET before writing the value.
+    PromiseSetBeforeWrite,
+    /// `Deferred::cancel` as a load then a store instead of a CAS: cancel and `set_result`
+    /// can both win.
+    DeferredCancelNotAtomic,
+}
 
 #[cfg(loom)]
 std::thread_local! {

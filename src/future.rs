@@ -83,6 +83,10 @@ impl<T> Promise<T> {
         {
             return Err(value);
         }
+        if crate::fault::is(crate::fault::Fault::PromiseSetBeforeWrite) {
+            // seeded fault (loom only): publish SET, then write the value.
+            inner.state.store(SET, Release);
+        }
         // SAFETY: we won EMPTY -> WRITING: the cell is ours until we publish SET.
         inner.value.with_mut(|v| unsafe { *v = Some(value) });
         // Release: the Deferred's Acquire load of SET sees the value.
@@ -157,11 +161,19 @@ impl<T> Deferred<T> {
     /// assert!(d.is_done());
     /// ```
     pub fn cancel(&self) -> bool {
-        let won = self
-            .inner
-            .state
-            .compare_exchange(EMPTY, CANCELLED, AcqRel, Acquire)
-            .is_ok();
+        let won = if crate::fault::is(crate::fault::Fault::DeferredCancelNotAtomic) {
+            // seeded fault (loom only): check, then store, instead of one CAS.
+            let empty = self.inner.state.load(Acquire) == EMPTY;
+            if empty {
+                self.inner.state.store(CANCELLED, Release);
+            }
+            empty
+        } else {
+            self.inner
+                .state
+                .compare_exchange(EMPTY, CANCELLED, AcqRel, Acquire)
+                .is_ok()
+        };
         if won {
             self.inner.waker.wake();
         }

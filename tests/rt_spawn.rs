@@ -966,3 +966,40 @@ fn remote_work_not_starved_by_busy_local_queue() {
         );
     })
 }
+
+#[test]
+fn wake_during_poll_reschedules_exactly_once() {
+    // Issue: "a wake during a poll reschedules it exactly once".
+    fn body(workers: usize) {
+        let rt = rt(workers);
+        let polls = Arc::new(AtomicUsize::new(0));
+        let p2 = polls.clone();
+        let jh = rt.handle().spawn(futures::future::poll_fn(move |cx| {
+            let n = p2.fetch_add(1, Ordering::SeqCst);
+            if n == 0 {
+                // 100 wakes (and clones woken) while this very poll is running.
+                for _ in 0..50 {
+                    cx.waker().wake_by_ref();
+                    // A cloned waker, woken by value (the owned-wake path).
+                    let owned = cx.waker().clone();
+                    owned.wake();
+                }
+            }
+            Poll::<()>::Pending
+        }));
+        assert!(wait_until(Duration::from_secs(5), || polls
+            .load(Ordering::SeqCst)
+            >= 2));
+        std::thread::sleep(Duration::from_millis(50));
+        let n = polls.load(Ordering::SeqCst);
+        jh.abort();
+        assert_eq!(
+            n, 2,
+            "100 wakes during one poll must reschedule the task exactly once"
+        );
+    }
+    watchdog("wake_during_poll_reschedules_exactly_once", || {
+        body(1);
+        body(4);
+    })
+}

@@ -797,3 +797,76 @@ fn free_functions_panic_outside_runtime() {
         }
     })
 }
+
+#[test]
+fn burst_of_10k_same_tick_callbacks_spreads_over_workers() {
+    // Issue: "A burst of 10k callbacks due in the same tick on one shard is spread over all
+    // workers" (due callbacks become runnable units that idle workers steal).
+    watchdog(
+        "burst_of_10k_same_tick_callbacks_spreads_over_workers",
+        || {
+            let rt = rt(4);
+            let threads = Arc::new(Mutex::new(std::collections::HashSet::new()));
+            let count = Arc::new(AtomicUsize::new(0));
+            let t2 = threads.clone();
+            let c2 = count.clone();
+            futures::executor::block_on(rt.handle().spawn(async move {
+                // All on this worker's shard, all due at the same instant.
+                let at = Instant::now() + Duration::from_millis(30);
+                for _ in 0..10_000 {
+                    let threads = t2.clone();
+                    let count = c2.clone();
+                    let _ = spindle::call_at(at, move || {
+                        // ~20 us of work each: ~200 ms if one worker kept them all.
+                        let until = Instant::now() + Duration::from_micros(20);
+                        while Instant::now() < until {
+                            std::hint::spin_loop();
+                        }
+                        threads.lock().unwrap().insert(std::thread::current().id());
+                        count.fetch_add(1, Ordering::SeqCst);
+                    });
+                }
+            }))
+            .unwrap();
+            assert!(
+                wait_until(Duration::from_secs(10), || count.load(Ordering::SeqCst)
+                    == 10_000),
+                "only {} of 10k callbacks ran",
+                count.load(Ordering::SeqCst)
+            );
+            let distinct = threads.lock().unwrap().len();
+            assert!(
+                distinct >= 2,
+                "10k callbacks due in one tick on one shard all ran on {distinct} worker(s)"
+            );
+        },
+    )
+}
+
+fn my_named_callback() {}
+
+#[test]
+fn timer_handle_debug_names_callback_and_state() {
+    // Issue: "Debug shows the deadline, the state and the callback's type name".
+    watchdog("timer_handle_debug_names_callback_and_state", || {
+        let rt = rt(1);
+        let th = rt
+            .handle()
+            .call_later(Duration::from_secs(30), my_named_callback);
+        let armed = format!("{th:?}");
+        assert!(
+            armed.contains("my_named_callback"),
+            "Debug does not name the callback: {armed}"
+        );
+        assert!(th.cancel());
+        let cancelled = format!("{th:?}");
+        assert_ne!(
+            armed, cancelled,
+            "Debug does not show the state change: {cancelled}"
+        );
+        assert!(
+            cancelled.to_lowercase().contains("cancel"),
+            "Debug of a cancelled handle does not say so: {cancelled}"
+        );
+    })
+}

@@ -139,7 +139,9 @@ impl Shared {
         // producer side of the Dekker pair in `idle`.
         fence(SeqCst);
         self.notify_one();
-        if self.is_closed() {
+        // seeded fault (loom only): `PushSkipsClosedRedrain` leaves a late push in the injector.
+        let redrain = !crate::fault::is(crate::fault::Fault::PushSkipsClosedRedrain);
+        if redrain && self.is_closed() {
             // Shutdown may have drained the injector before our push: drain it ourselves.
             self.drain_injector();
         }

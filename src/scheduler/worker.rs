@@ -223,7 +223,7 @@ impl Worker {
     }
 
     /// Step 2 of the sleep protocol (`idle`): register, re-check, then park.
-    fn park(&self) {
+    pub(crate) fn park(&self) {
         let shared = &*self.shared;
         let shard = &shared.shards[self.index];
         let mut wake = self.wake_tick();
@@ -235,7 +235,9 @@ impl Worker {
         fence(SeqCst);
         let now = shared.clock.now_tick();
         wake = wake.min(self.wake_tick());
-        if self.has_work() || wake <= now {
+        // seeded fault (loom only): `ParkSkipsRecheck` parks without looking again.
+        let recheck = !crate::fault::is(crate::fault::Fault::ParkSkipsRecheck);
+        if (recheck && self.has_work()) || wake <= now {
             shard.parked_until.store(NOT_PARKED, SeqCst);
             self.leave_sleepers();
             return;

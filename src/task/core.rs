@@ -193,7 +193,9 @@ where
     }
 
     fn drop_join(&self) {
-        if self.header.state.drop_join_interest().is_complete() {
+        // seeded fault (loom only): `DropJoinIgnoresComplete` drops the stage unconditionally.
+        let ignore_complete = crate::fault::is(crate::fault::Fault::DropJoinIgnoresComplete);
+        if self.header.state.drop_join_interest().is_complete() || ignore_complete {
             // We own the unread output; drop it (a panic in its Drop is swallowed).
             let _ = self.set_stage(Stage::Consumed);
         }

@@ -165,6 +165,10 @@ impl State {
                 (None, OnWake::Nothing)
             } else if s & RUNNING != 0 {
                 // The runner will see NOTIFIED after its poll and reschedule.
+                if crate::fault::is(crate::fault::Fault::NotifyRunningSubmits) {
+                    // seeded fault (loom only): queue a task that is being polled.
+                    return (Some(s | NOTIFIED), OnWake::Submit);
+                }
                 (Some(s | NOTIFIED), OnWake::Nothing)
             } else {
                 (Some(s | NOTIFIED), OnWake::Submit)

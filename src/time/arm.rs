@@ -10,11 +10,13 @@
 use super::entry::Entry;
 use super::handle::TimerHandle;
 use super::shard::{Op, Shard};
+use crate::fault::Fault;
 use crate::loom::sync::atomic::{fence, Ordering::SeqCst};
 use crate::loom::sync::Arc;
 use crate::runtime::context;
 use crate::scheduler::metrics::Counter;
 use crate::scheduler::worker::ToLocal;
+use crate::scheduler::worker::Worker;
 use crate::scheduler::{Notified, Shared};
 use std::time::{Duration, Instant};
 
@@ -70,47 +72,73 @@ fn arm_callback<F>(shared: &Arc<Shared>, when: Instant, f: F) -> TimerHandle
 where
     F: FnOnce() + Send + 'static,
 {
-    let (index, _) = pick_shard(shared);
-    let shard = &shared.shards[index];
     if shared.is_closed() {
-        return TimerHandle::dead(shard.clone(), when, f);
+        return TimerHandle::dead(shared.shards[0].clone(), when, f);
     }
     let tick = shared.clock.deadline_tick(when);
-    let entry = Entry::new_callback(tick, index as u32, f);
-    arm_entry(shared, index, entry.clone(), tick);
-    TimerHandle::new(entry, shard.clone(), when)
+    // One thread-local read decides the route and serves the whole local path.
+    context::with_worker(|w| match w {
+        Some(w) if std::ptr::eq(&*w.shared, &**shared) => {
+            let entry = Entry::new_callback(tick, w.index as u32, f);
+            arm_local(w, entry.clone(), tick);
+            TimerHandle::new(entry, shared.shards[w.index].clone(), when)
+        }
+        _ => {
+            let index = crate::util::rand::below(shared.shards.len());
+            let entry = Entry::new_callback(tick, index as u32, f);
+            arm_remote(shared, index, entry.clone(), tick);
+            TimerHandle::new(entry, shared.shards[index].clone(), when)
+        }
+    })
+}
+
+/// Arms on the calling worker's own shard: staging buffer, no lock.
+fn arm_local(w: &Worker, entry: Arc<Entry>, tick: u64) {
+    let shared = &*w.shared;
+    shared.counters.add(Some(w.index), Counter::Armed);
+    if shared.shards[w.index].owner_arm(entry, tick, &mut ToLocal::new(w)) {
+        shared.watch_deadline(tick);
+    }
 }
 
 /// Puts an armed (STAGED) entry on shard `index` from whatever thread we are on.
 pub(crate) fn arm_entry(shared: &Arc<Shared>, index: usize, entry: Arc<Entry>, tick: u64) {
-    let shard = &shared.shards[index];
     let armed_locally = context::with_worker(|w| match w {
         Some(w) if std::ptr::eq(&*w.shared, &**shared) && w.index == index => {
-            shared.counters.add(Some(index), Counter::Armed);
-            if shard.owner_arm(entry.clone(), tick, &mut ToLocal::new(w)) {
-                shared.watch_deadline(tick);
-            }
+            arm_local(w, entry.clone(), tick);
             true
         }
         _ => false,
     });
     if !armed_locally {
-        arm_remote(shared, index, shard, entry, tick);
+        arm_remote(shared, index, entry, tick);
     }
 }
 
-fn arm_remote(shared: &Shared, index: usize, shard: &Shard, entry: Arc<Entry>, tick: u64) {
+fn arm_remote(shared: &Shared, index: usize, entry: Arc<Entry>, tick: u64) {
+    let shard = &shared.shards[index];
     let worker = context::worker_index(shared);
     shared.counters.add(worker, Counter::Armed);
-    shard.push_remote(Op::Arm(entry.clone()));
-    // SeqCst fence: the push and the read of `parked_until` pair with the owner's store of
-    // `parked_until` and its re-check of the inbox before parking.
-    fence(SeqCst);
-    if tick < shard.parked_until.load(SeqCst) {
-        shared.unparkers[index].unpark();
+    if crate::fault::is(Fault::ArmReadsParkedBeforePush) {
+        // seeded fault (loom only): read `parked_until` before publishing the arm.
+        let parked_until = shard.parked_until.load(SeqCst);
+        shard.push_remote(Op::Arm(entry.clone()));
+        if tick < parked_until {
+            shared.unparkers[index].unpark();
+        }
+    } else {
+        shard.push_remote(Op::Arm(entry.clone()));
+        // SeqCst fence: the push and the read of `parked_until` pair with the owner's store
+        // of `parked_until` and its re-check of the inbox before parking.
+        fence(SeqCst);
+        if tick < shard.parked_until.load(SeqCst) {
+            shared.unparkers[index].unpark();
+        }
     }
     shared.watch_deadline(tick);
-    if shared.is_closed() && entry.cancel().is_some() {
+    // seeded fault (loom only): `ArmSkipsClosedRecheck` skips this re-check.
+    let recheck = !crate::fault::is(Fault::ArmSkipsClosedRecheck);
+    if recheck && shared.is_closed() && entry.cancel().is_some() {
         // Raced with shutdown, which may have closed the shard before our push.
         shared.counters.add(worker, Counter::Cancelled);
     }

@@ -34,17 +34,15 @@ impl Clock {
     }
 
     pub(crate) fn floor_tick(&self, t: Instant) -> u64 {
-        let nanos = t.saturating_duration_since(self.start).as_nanos();
-        (nanos / self.tick_nanos as u128).min(MAX_TICK as u128) as u64
+        (nanos_since(self.start, t) / self.tick_nanos).min(MAX_TICK)
     }
 
     /// The first tick at or after `deadline`: firing when `now_tick >= deadline_tick` is never
     /// early.
     pub(crate) fn deadline_tick(&self, deadline: Instant) -> u64 {
-        let nanos = deadline.saturating_duration_since(self.start).as_nanos();
-        nanos
-            .div_ceil(self.tick_nanos as u128)
-            .min(MAX_TICK as u128) as u64
+        nanos_since(self.start, deadline)
+            .div_ceil(self.tick_nanos)
+            .min(MAX_TICK)
     }
 
     /// `now + delay`, saturating: `Duration::MAX` becomes a far instant that maps to MAX_TICK.
@@ -62,6 +60,16 @@ impl Clock {
         );
         self.start.checked_add(d)
     }
+}
+
+/// Nanoseconds from `start` to `t` (0 if `t` is earlier), saturating at `u64::MAX` (584
+/// years): plain 64-bit arithmetic, as this is on every arm's path.
+fn nanos_since(start: Instant, t: Instant) -> u64 {
+    let d = t.saturating_duration_since(start);
+    d.as_secs()
+        .checked_mul(1_000_000_000)
+        .and_then(|n| n.checked_add(u64::from(d.subsec_nanos())))
+        .unwrap_or(u64::MAX)
 }
 
 /// An instant far enough to saturate any wheel, and still representable (`Instant + Duration`

@@ -226,11 +226,20 @@ impl Entry {
     /// `cancel()`: ARMED or QUEUED -> CANCELLED. On success the closure (or the waker) has
     /// been dropped by this call.
     pub(crate) fn cancel(&self) -> Option<Cancelled> {
-        let prev = self
-            .update(|s| {
+        let prev = if crate::fault::is(crate::fault::Fault::EntryCancelNotAtomic) {
+            // seeded fault (loom only): check, then store, instead of one CAS.
+            let s = self.state.load(Acquire);
+            if !matches!(s & PHASE_MASK, ARMED | QUEUED) {
+                return None;
+            }
+            self.state.store((s & !PHASE_MASK) | CANCELLED, Release);
+            s
+        } else {
+            self.update(|s| {
                 matches!(s & PHASE_MASK, ARMED | QUEUED).then_some((s & !PHASE_MASK) | CANCELLED)
             })
-            .ok()?;
+            .ok()?
+        };
         self.drop_payload();
         Some(Cancelled {
             was_staged: prev & STAGED != 0,
@@ -258,6 +267,12 @@ impl Entry {
     /// The entry reached a wheel (or was found dead on the way): clear STAGED. Returns whether
     /// it is still ARMED and must be inserted.
     pub(crate) fn clear_staged(&self) -> bool {
+        if crate::fault::is(crate::fault::Fault::ClearStagedNotAtomic) {
+            // seeded fault (loom only): read the phase, then clear STAGED in a second step.
+            let armed = self.state.load(Acquire) & PHASE_MASK == ARMED;
+            self.state.fetch_and(!STAGED, AcqRel);
+            return armed;
+        }
         let prev = self.state.fetch_and(!STAGED, AcqRel);
         prev & PHASE_MASK == ARMED
     }

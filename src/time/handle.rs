@@ -101,12 +101,12 @@ pub(crate) fn cancel_bookkeeping(entry: &Arc<Entry>, shard: &Arc<Shard>, was_sta
             return None;
         }
         w.shared.counters.add(Some(w.index), Counter::Cancelled);
-        if !was_staged {
-            if w.index == entry.shard as usize {
-                shard.owner_unlink(entry.clone());
-            } else {
-                shard.push_remote(Op::Unlink(entry.clone()));
-            }
+        let is_owner = w.index == entry.shard as usize;
+        match (was_staged, is_owner) {
+            (true, true) => shard.owner_unstage(entry),
+            (true, false) => {}
+            (false, true) => shard.owner_unlink(entry.clone()),
+            (false, false) => shard.push_remote(Op::Unlink(entry.clone())),
         }
         Some(())
     });

@@ -110,6 +110,22 @@ impl Staging {
         Ok(())
     }
 
+    /// Owner thread holding `access` in OWNER mode: removes `e` if it is the last staged
+    /// entry (the arm-then-cancel pattern), so it is freed now rather than at the next flush.
+    fn pop_if_last(&self, e: &Arc<Entry>) -> Option<Arc<Entry>> {
+        let n = self.len.load(Relaxed);
+        let top = self.slots[..n].last()?;
+        if !ptr::eq(top.load(Relaxed), Arc::as_ptr(e)) {
+            return None;
+        }
+        let p = top.swap(ptr::null_mut(), Relaxed);
+        // Relaxed: as in `drain`, thieves read `len` only while holding `access`.
+        self.len.store(n - 1, Relaxed);
+        // SAFETY: the pointer came from `Arc::into_raw` in `push`; swapping in null makes
+        // this the only place that reclaims it.
+        Some(unsafe { Arc::from_raw(p) })
+    }
+
     /// Holder of `access` (either mode): visits the staged entries.
     fn for_each(&self, mut f: impl FnMut(&Arc<Entry>)) {
         // Acquire: pairs with `push`'s Release store.
@@ -191,7 +207,12 @@ impl Shard {
 
     fn release(&self) {
         // Release: publishes our wheel and staging writes to the next holder.
-        self.access.store(FREE, Release);
+        let order = if crate::fault::is(crate::fault::Fault::ShardReleaseRelaxed) {
+            Relaxed // seeded fault (loom only): the next holder may not see our writes
+        } else {
+            Release
+        };
+        self.access.store(FREE, order);
     }
 
     /// Runs `f` on the wheel. Caller holds `access`.
@@ -226,6 +247,17 @@ impl Shard {
             return true;
         }
         false
+    }
+
+    /// Owner thread: a cancelled entry that was still staged. If it is the last one staged
+    /// (armed and cancelled within one poll, the common case for deadlines), take it out now
+    /// so its memory is reused at once; otherwise the next flush drops it.
+    pub(crate) fn owner_unstage(&self, e: &Arc<Entry>) {
+        if self.try_acquire(OWNER) {
+            let popped = self.staging.pop_if_last(e);
+            self.release();
+            drop(popped);
+        }
     }
 
     /// Owner thread: a cancelled entry that was in the wheel must be unlinked now.
@@ -366,6 +398,11 @@ impl Shard {
 
 /// A staged or remote arm reaches the wheel.
 fn stage_into_wheel(wheel: &mut Wheel<Arc<Entry>>, e: Arc<Entry>, due_now: &mut Vec<Arc<Entry>>) {
+    // A cancelled entry stays cancelled: drop it without touching its state (the common case
+    // under arm/cancel churn, where most entries die before their first maintenance turn).
+    if e.is_cancelled() {
+        return;
+    }
     if e.clear_staged() {
         if let Err(e) = wheel.insert(e) {
             due_now.push(e);
