@@ -40,9 +40,11 @@ impl Clock {
     /// The first tick at or after `deadline`: firing when `now_tick >= deadline_tick` is never
     /// early.
     pub(crate) fn deadline_tick(&self, deadline: Instant) -> u64 {
-        nanos_since(self.start, deadline)
-            .div_ceil(self.tick_nanos)
-            .min(MAX_TICK)
+        match nanos_since(self.start, deadline) {
+            // Beyond 584 years: "never", like everything past MAX_TICK.
+            u64::MAX => MAX_TICK,
+            nanos => nanos.div_ceil(self.tick_nanos).min(MAX_TICK),
+        }
     }
 
     /// `now + delay`, saturating: `Duration::MAX` becomes a far instant that maps to MAX_TICK.
