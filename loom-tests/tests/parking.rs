@@ -24,7 +24,10 @@ fn remote_arm_vs_owner_park() {
     let arming = thread::spawn(move || remote.arm(EARLY, || {}));
     w.park();
     // `next_due` is a lower bound (a wheel slot's start); with LATE alone it is LATE.
-    assert!(w.owner_turn() <= EARLY, "the owner missed the earlier deadline");
+    assert!(
+        w.owner_turn() <= EARLY,
+        "the owner missed the earlier deadline"
+    );
     drop(arming.join().unwrap());
 }
 

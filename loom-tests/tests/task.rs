@@ -59,9 +59,6 @@ fn concurrent_wakes() {
         t.join().unwrap();
     }
     runs += q.run_all();
-    if !jh.is_finished() {
-        eprintln!("DEBUG runs={runs} sched={} polls={} len={} flags={} {} jh={jh:?}", q.scheduled(), polls.get(), q.len(), flags[0].load(SeqCst), flags[1].load(SeqCst));
-    }
     assert!(
         jh.is_finished(),
         "a wake was lost: the task never completed"

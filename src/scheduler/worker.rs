@@ -24,7 +24,7 @@ use crate::loom::sync::atomic::{fence, Ordering::SeqCst};
 use crate::loom::sync::Arc;
 use crate::runtime::context;
 use crate::time::entry::Entry;
-use crate::time::shard::{DueSink, GRACE_TICKS, NOT_PARKED};
+use crate::time::shard::{DueSink, NOT_PARKED};
 use crate::util::parker::Parker;
 use std::cell::Cell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -205,11 +205,10 @@ impl Worker {
     fn wake_tick(&self) -> u64 {
         let mut t = u64::MAX;
         for (i, shard) in self.shared.shards.iter().enumerate() {
-            let due = shard.next_due();
             t = t.min(if i == self.index {
-                due
+                shard.next_due()
             } else {
-                due.saturating_add(GRACE_TICKS)
+                shard.watch_tick()
             });
         }
         t

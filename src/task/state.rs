@@ -161,8 +161,14 @@ impl State {
     /// A waker fired.
     pub(crate) fn transition_to_notified(&self) -> OnWake {
         self.update(|s| {
-            if s & (COMPLETE | NOTIFIED) != 0 {
+            if s & COMPLETE != 0 {
                 (None, OnWake::Nothing)
+            } else if s & NOTIFIED != 0 {
+                // Already queued: still write the word back (a no-op RMW, as async-task does).
+                // A read alone would not order this waker's earlier writes before the poll
+                // that the pending notification leads to, and that poll could miss them
+                // (found by loom: `loom-tests/tests/task.rs`).
+                (Some(s), OnWake::Nothing)
             } else if s & RUNNING != 0 {
                 // The runner will see NOTIFIED after its poll and reschedule.
                 if crate::fault::is(crate::fault::Fault::NotifyRunningSubmits) {

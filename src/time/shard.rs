@@ -226,6 +226,18 @@ impl Shard {
         self.next_due.load(SeqCst).min(self.inbox_due.load(SeqCst))
     }
 
+    /// The tick at which an idle worker should look at this shard in its owner's place:
+    /// `GRACE_TICKS` after it is due, and no sooner than `GRACE_TICKS` after the last look.
+    /// The second bound matters while the owner is stuck: only the owner recomputes
+    /// `next_due`, so it stays in the past, and without it idle workers would spin.
+    pub(crate) fn watch_tick(&self) -> u64 {
+        // Relaxed: a rate-limiting hint; a stale value only moves one look by a tick.
+        let last = self.last_steal.load(Relaxed);
+        self.next_due()
+            .max(last.saturating_add(1))
+            .saturating_add(GRACE_TICKS)
+    }
+
     // ----- owner thread -----
 
     /// Owner thread: arms `e` (deadline `tick`) without taking `access`. Returns true if this
