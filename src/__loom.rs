@@ -80,7 +80,7 @@ impl Timer {
     pub fn unarmed<F: FnOnce() + Send + 'static>(tick: u64, f: F) -> Timer {
         Timer::new(
             Entry::new_callback(tick, 0, f),
-            Arc::new(shard::Shard::new()),
+            Arc::new(shard::Shard::new(Parker::new().unparker())),
         )
     }
 
@@ -120,7 +120,7 @@ pub struct Shard(Arc<shard::Shard>);
 impl Shard {
     #[allow(clippy::new_without_default)]
     pub fn new() -> Shard {
-        Shard(Arc::new(shard::Shard::new()))
+        Shard(Arc::new(shard::Shard::new(Parker::new().unparker())))
     }
 
     /// Owner thread: arms a callback through the staging buffer (`Shard::owner_arm`).

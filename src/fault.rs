@@ -24,6 +24,10 @@ pub enum Fault {
     /// `State::transition_to_notified` asks to submit a task that is RUNNING: it is queued
     /// while being polled, and queued again by the runner (double schedule / double poll).
     NotifyRunningSubmits,
+    /// A wake of an already-NOTIFIED task only reads the state word: nothing orders the
+    /// waker's earlier writes before the next poll, which can miss them (a lost wake). This
+    /// was a real bug, found by the task model.
+    NotifiedWakeReadOnly,
     /// `drop_join` drops the stage without checking COMPLETE: it touches the future or output
     /// while the runner owns it.
     DropJoinIgnoresComplete,

@@ -78,3 +78,8 @@ fn task_concurrent_wakes() {
 fn task_concurrent_wakes_catches_submit_while_running() {
     model_catches(Fault::NotifyRunningSubmits, concurrent_wakes);
 }
+
+#[test]
+fn task_concurrent_wakes_catches_read_only_wake() {
+    model_catches(Fault::NotifiedWakeReadOnly, concurrent_wakes);
+}

@@ -70,12 +70,16 @@ impl Shared {
         on_callback_panic: Option<Arc<PanicHook>>,
     ) -> Shared {
         let workers = stealers.len();
+        let shards = unparkers
+            .iter()
+            .map(|u| Arc::new(Shard::new(u.clone())))
+            .collect();
         Shared {
             injector: Injector::new(),
             stealers,
             unparkers,
             idle: Idle::new(workers),
-            shards: (0..workers).map(|_| Arc::new(Shard::new())).collect(),
+            shards,
             owned: OwnedTasks::new(workers),
             clock,
             counters: Counters::new(workers),

@@ -164,6 +164,10 @@ impl State {
             if s & COMPLETE != 0 {
                 (None, OnWake::Nothing)
             } else if s & NOTIFIED != 0 {
+                if crate::fault::is(crate::fault::Fault::NotifiedWakeReadOnly) {
+                    // seeded fault (loom only): the read-only path loom found (see below).
+                    return (None, OnWake::Nothing);
+                }
                 // Already queued: still write the word back (a no-op RMW, as async-task does).
                 // A read alone would not order this waker's earlier writes before the poll
                 // that the pending notification leads to, and that poll could miss them

@@ -31,6 +31,7 @@ use crate::loom::cell::UnsafeCell;
 use crate::loom::sync::atomic::{AtomicPtr, AtomicU64, AtomicU8, AtomicUsize, Ordering::*};
 use crate::loom::sync::Arc;
 use crate::scheduler::queue::Injector;
+use crate::util::parker::Unparker;
 use std::ptr;
 
 const FREE: u8 = 0;
@@ -44,6 +45,14 @@ pub(crate) const GRACE_TICKS: u64 = 2;
 const STAGING_CAP: usize = 256;
 #[cfg(loom)]
 const STAGING_CAP: usize = 2;
+
+/// Every this many inbox pushes, the owner is unparked to drain its inbox, even if nothing
+/// is due: cancelled remote arms hold memory until drained, and memory must stay flat under
+/// remote arm/cancel churn of long timers (which never wake a parked owner otherwise).
+#[cfg(not(loom))]
+const INBOX_DRAIN_BATCH: usize = 1024;
+#[cfg(loom)]
+const INBOX_DRAIN_BATCH: usize = 2;
 
 /// `parked_until` value while the owner is not parked.
 pub(crate) const NOT_PARKED: u64 = 0;
@@ -62,6 +71,10 @@ pub(crate) struct Shard {
     /// Owner thread only.
     deferred_unlinks: UnsafeCell<Vec<Arc<Entry>>>,
     inbox: Injector<Op>,
+    /// Ops pushed to the inbox and not yet drained (approximate, for `INBOX_DRAIN_BATCH`).
+    inbox_len: AtomicUsize,
+    /// Wakes the owner worker.
+    owner: Unparker,
     /// A lower bound on the deadlines of arms waiting in the inbox (`u64::MAX`: none).
     inbox_due: AtomicU64,
     /// See invariant 3. Written by the owner thread only.
@@ -175,8 +188,10 @@ impl<F: FnMut(Arc<Entry>)> DueSink for F {
 }
 
 impl Shard {
-    pub(crate) fn new() -> Shard {
+    pub(crate) fn new(owner: Unparker) -> Shard {
         Shard {
+            inbox_len: AtomicUsize::new(0),
+            owner,
             access: AtomicU8::new(FREE),
             wheel: UnsafeCell::new(Wheel::new()),
             staging: Staging::new(),
@@ -320,12 +335,16 @@ impl Shard {
     fn drain_inbox(&self, wheel: &mut Wheel<Arc<Entry>>, due_now: &mut Vec<Arc<Entry>>) {
         // Reset the hint before draining: an arm pushed after the drain lowers it again.
         self.inbox_due.store(u64::MAX, SeqCst);
+        let mut drained = 0;
         while let Some(op) = self.inbox.pop() {
+            drained += 1;
             match op {
                 Op::Arm(e) => stage_into_wheel(wheel, e, due_now),
                 Op::Unlink(e) => drop(wheel.remove(&e)),
             }
         }
+        // Relaxed: a heuristic count (see `INBOX_DRAIN_BATCH`).
+        self.inbox_len.fetch_sub(drained, Relaxed);
     }
 
     // ----- any thread -----
@@ -341,6 +360,10 @@ impl Shard {
             // SeqCst: ordered after the push, so a drainer that resets the hint either sees
             // the op or leaves our lowered hint standing.
             self.inbox_due.fetch_min(tick, SeqCst);
+        }
+        // Relaxed: a heuristic count; the wake it may trigger is an optimization of memory.
+        if (self.inbox_len.fetch_add(1, Relaxed) + 1) % INBOX_DRAIN_BATCH == 0 {
+            self.owner.unpark();
         }
     }
 
