@@ -355,14 +355,16 @@ impl Shard {
             Op::Arm(e) => Some(e.deadline_tick()),
             Op::Unlink(_) => None,
         };
+        // Counted before the push, so a drainer's subtraction never runs ahead of it.
+        // Relaxed: a heuristic count; the wake it may trigger is an optimization of memory.
+        let queued = self.inbox_len.fetch_add(1, Relaxed).wrapping_add(1);
         self.inbox.push(op);
         if let Some(tick) = tick {
             // SeqCst: ordered after the push, so a drainer that resets the hint either sees
             // the op or leaves our lowered hint standing.
             self.inbox_due.fetch_min(tick, SeqCst);
         }
-        // Relaxed: a heuristic count; the wake it may trigger is an optimization of memory.
-        if (self.inbox_len.fetch_add(1, Relaxed) + 1) % INBOX_DRAIN_BATCH == 0 {
+        if queued % INBOX_DRAIN_BATCH == 0 {
             self.owner.unpark();
         }
     }
