@@ -6,7 +6,6 @@
 
 use loom::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use loom::sync::Arc;
-use std::panic::{catch_unwind, AssertUnwindSafe};
 
 pub use spindle::__loom::Fault;
 
@@ -40,18 +39,53 @@ where
     );
 }
 
+/// Set in the child process that runs a model with its fault seeded.
+const CHILD: &str = "SPINDLE_LOOM_SEEDED_CHILD";
+
 /// Runs the same model with `fault` seeded into spindle's real code, and asserts that loom
 /// reports a failure (a failed assertion, a data race, a deadlock or a leak).
+///
+/// The seeded model runs in a child process (this test binary, filtered to the calling
+/// test): after loom reports a deadlock it has no active thread, and a destructor that
+/// touches a loom object while the panic unwinds aborts the process. The child's failure,
+/// abort included, is the expected outcome; its exiting cleanly fails the test.
 pub fn model_catches<F>(fault: Fault, f: F)
 where
     F: Fn() + Sync + Send + 'static,
 {
-    let _seeded = spindle::__loom::seed(fault);
-    let res = catch_unwind(AssertUnwindSafe(|| model(f)));
+    if std::env::var_os(CHILD).is_some() {
+        let _seeded = spindle::__loom::seed(fault);
+        model(f);
+        return; // loom found nothing: the child passes, and the parent fails
+    }
+    let test = std::thread::current()
+        .name()
+        .expect("libtest runs each test on a thread named after it")
+        .to_owned();
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            test.as_str(),
+            "--exact",
+            "--nocapture",
+            "--test-threads",
+            "1",
+        ])
+        .env(CHILD, "1")
+        .output()
+        .expect("run the seeded model");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        res.is_err(),
-        "loom did not catch the seeded fault {fault:?}: the model cannot fail"
+        !out.status.success(),
+        "loom did not catch the seeded fault {fault:?}: the model cannot fail\n{stdout}{stderr}"
     );
+    // What loom reported (shown with `--nocapture`).
+    let report: Vec<&str> = stderr
+        .lines()
+        .skip_while(|l| !l.contains("panicked at"))
+        .take(2)
+        .collect();
+    eprintln!("seeded {fault:?}: {}", report.join(" "));
 }
 
 /// Counts events (runs, drops) across model threads, visible to loom.

@@ -59,9 +59,25 @@ mod imp {
         pub(crate) fn pop(&self) -> Option<T> {
             first(|| self.0.steal())
         }
-        /// Moves a batch into `dest` and returns one task.
-        pub(crate) fn pop_into(&self, dest: &Local<T>) -> Option<T> {
-            first(|| self.0.steal_batch_and_pop(&dest.0))
+        /// Moves a fair share of the queue (`len / workers + 1`, at most `MAX_BATCH`) into
+        /// `dest` and returns one task. crossbeam moves at most one block (63 slots) per
+        /// steal, so a few steals may be needed: a worker that looks at the injector only every
+        /// so many turns must take enough to keep up with a remote producer.
+        pub(crate) fn pop_into(&self, dest: &Local<T>, workers: usize) -> Option<T> {
+            const MAX_BATCH: usize = 128;
+            let want = (self.0.len() / workers.max(1) + 1).min(MAX_BATCH);
+            let before = dest.0.len();
+            let task = first(|| self.0.steal_batch_with_limit_and_pop(&dest.0, want))?;
+            for _ in 0..3 {
+                let moved = dest.0.len().saturating_sub(before) + 1;
+                if moved >= want {
+                    break;
+                }
+                if first(|| self.0.steal_batch_with_limit(&dest.0, want - moved)).is_none() {
+                    break;
+                }
+            }
+            Some(task)
         }
         pub(crate) fn is_empty(&self) -> bool {
             self.0.is_empty()
@@ -128,7 +144,7 @@ mod imp {
         pub(crate) fn pop(&self) -> Option<T> {
             lock(&self.0).pop_front()
         }
-        pub(crate) fn pop_into(&self, dest: &Local<T>) -> Option<T> {
+        pub(crate) fn pop_into(&self, dest: &Local<T>, _workers: usize) -> Option<T> {
             move_batch(&self.0, dest)
         }
         pub(crate) fn is_empty(&self) -> bool {

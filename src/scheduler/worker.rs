@@ -116,16 +116,21 @@ impl Worker {
     fn next_task(&self) -> Option<Notified> {
         let turn = self.turn.get().wrapping_add(1);
         self.turn.set(turn);
-        if turn % TIMER_CHECK_INTERVAL == 0 {
-            let shard = &self.shared.shards[self.index];
-            if turn % MAINTENANCE_INTERVAL == 0 || self.shared.clock.now_tick() >= shard.next_due()
+        if turn % MAINTENANCE_INTERVAL == 0 {
+            // Fairness: remote work and timers get a look even when the local queue never
+            // empties.
+            self.maintain_timers();
+            if let Some(n) = self
+                .shared
+                .injector
+                .pop_into(&self.local, self.shared.workers())
             {
-                self.maintain_timers();
+                return Some(n);
             }
-            if turn % MAINTENANCE_INTERVAL == 0 {
-                if let Some(n) = self.shared.injector.pop_into(&self.local) {
-                    return Some(n);
-                }
+        } else if turn % TIMER_CHECK_INTERVAL == 0 {
+            let shard = &self.shared.shards[self.index];
+            if self.shared.clock.now_tick() >= shard.next_due() {
+                self.maintain_timers();
             }
         }
         self.local.pop()
@@ -173,7 +178,11 @@ impl Worker {
         }
         let n = self.shared.workers();
         for _ in 0..SEARCH_ROUNDS {
-            if let Some(t) = self.shared.injector.pop_into(&self.local) {
+            if let Some(t) = self
+                .shared
+                .injector
+                .pop_into(&self.local, self.shared.workers())
+            {
                 return Some(t);
             }
             let start = crate::util::rand::below(n);
