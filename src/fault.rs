@@ -28,6 +28,9 @@ pub enum Fault {
     /// waker's earlier writes before the next poll, which can miss them (a lost wake). This
     /// was a real bug, found by the task model.
     NotifiedWakeReadOnly,
+    /// `abort()` of a task that is being polled marks it CANCELLED but not NOTIFIED: a poll
+    /// that returns `Pending` leaves it idle, and nothing ever cancels it.
+    AbortRunningNoNotify,
     /// `drop_join` drops the stage without checking COMPLETE: it touches the future or output
     /// while the runner owns it.
     DropJoinIgnoresComplete,

@@ -79,3 +79,38 @@ fn abort_vs_complete() {
 fn join_abort_vs_complete() {
     model(abort_vs_complete);
 }
+
+/// `abort()` on another thread while the task's future, which never completes by itself, is
+/// being polled. The aborting thread also runs the queue (a second worker) and then awaits
+/// the handle: it resolves to a cancelled error (the abort is never lost, or the await
+/// deadlocks) and the future is dropped exactly once.
+fn abort_vs_pending_poll() {
+    let q = TaskQueue::new();
+    let fut_drops = Counter::new();
+    let g = fut_drops.guard();
+    let jh = q.spawn(async move {
+        let _g = g;
+        std::future::pending::<()>().await
+    });
+    let q2 = q.clone();
+    let aborter = thread::spawn(move || {
+        jh.abort();
+        q2.run_all();
+        let err = loom::future::block_on(jh).unwrap_err();
+        assert!(err.is_cancelled());
+    });
+    q.run_all();
+    aborter.join().unwrap();
+    assert_eq!(fut_drops.get(), 1, "future dropped exactly once");
+    assert_eq!(q.released(), 1);
+}
+
+#[test]
+fn join_abort_vs_pending_poll() {
+    model(abort_vs_pending_poll);
+}
+
+#[test]
+fn join_abort_vs_pending_poll_catches_abort_without_notify() {
+    model_catches(Fault::AbortRunningNoNotify, abort_vs_pending_poll);
+}

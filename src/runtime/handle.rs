@@ -200,15 +200,13 @@ impl Handle {
     /// assert_eq!(rt.handle().metrics().workers(), 2);
     /// ```
     pub fn metrics(&self) -> RuntimeMetrics {
-        let remote_cancels = self
-            .shared
-            .shards
-            .iter()
-            .map(|s| s.remote_cancels.load(Relaxed))
-            .sum();
+        // Relaxed: statistics.
+        let shards = self.shared.shards.iter();
+        let arms = shards.clone().map(|s| s.remote_arms.load(Relaxed)).sum();
+        let cancels = shards.map(|s| s.remote_cancels.load(Relaxed)).sum();
         RuntimeMetrics {
             workers: self.shared.workers(),
-            totals: self.shared.counters.totals(remote_cancels),
+            totals: self.shared.counters.totals(arms, cancels),
         }
     }
 

@@ -83,9 +83,11 @@ impl Counters {
         self.add(worker, Counter::Spawned)
     }
 
-    pub(crate) fn totals(&self, remote_cancels: u64) -> Totals {
+    /// Sums every block, plus the per-shard counts of threads outside the runtime.
+    pub(crate) fn totals(&self, shard_arms: u64, shard_cancels: u64) -> Totals {
         let mut t = Totals {
-            cancelled: remote_cancels,
+            armed: shard_arms,
+            cancelled: shard_cancels,
             ..Totals::default()
         };
         for b in self

@@ -193,6 +193,10 @@ impl State {
             if s & (COMPLETE | CANCELLED) != 0 {
                 (None, OnWake::Nothing)
             } else if s & (RUNNING | NOTIFIED) != 0 {
+                if s & RUNNING != 0 && crate::fault::is(crate::fault::Fault::AbortRunningNoNotify) {
+                    // seeded fault (loom only): mark CANCELLED but not NOTIFIED.
+                    return (Some(s | CANCELLED), OnWake::Nothing);
+                }
                 // Running: rescheduled after the poll. Queued: the run sees CANCELLED.
                 (Some(s | CANCELLED | NOTIFIED), OnWake::Nothing)
             } else {

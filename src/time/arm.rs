@@ -11,7 +11,7 @@ use super::entry::Entry;
 use super::handle::TimerHandle;
 use super::shard::{Op, Shard};
 use crate::fault::Fault;
-use crate::loom::sync::atomic::{fence, Ordering::SeqCst};
+use crate::loom::sync::atomic::{fence, Ordering::Relaxed, Ordering::SeqCst};
 use crate::loom::sync::Arc;
 use crate::runtime::context;
 use crate::scheduler::metrics::Counter;
@@ -48,7 +48,7 @@ where
 fn pick_shard(shared: &Shared) -> (usize, bool) {
     match context::worker_index(shared) {
         Some(i) => (i, true),
-        None => (crate::util::rand::below(shared.shards.len()), false),
+        None => (crate::util::rand::home(shared.shards.len()), false),
     }
 }
 
@@ -84,7 +84,7 @@ where
             TimerHandle::new(entry, shared.shards[w.index].clone(), when)
         }
         _ => {
-            let index = crate::util::rand::below(shared.shards.len());
+            let index = crate::util::rand::home(shared.shards.len());
             let entry = Entry::new_callback(tick, index as u32, f);
             arm_remote(shared, index, entry.clone(), tick);
             TimerHandle::new(entry, shared.shards[index].clone(), when)
@@ -118,7 +118,11 @@ pub(crate) fn arm_entry(shared: &Arc<Shared>, index: usize, entry: Arc<Entry>, t
 fn arm_remote(shared: &Shared, index: usize, entry: Arc<Entry>, tick: u64) {
     let shard = &shared.shards[index];
     let worker = context::worker_index(shared);
-    shared.counters.add(worker, Counter::Armed);
+    match worker {
+        Some(_) => shared.counters.add(worker, Counter::Armed),
+        // Relaxed: a statistic; counted on the shard to keep outside threads apart.
+        None => drop(shard.remote_arms.fetch_add(1, Relaxed)),
+    }
     if crate::fault::is(Fault::ArmReadsParkedBeforePush) {
         // seeded fault (loom only): read `parked_until` before publishing the arm.
         let parked_until = shard.parked_until.load(SeqCst);

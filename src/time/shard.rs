@@ -83,7 +83,9 @@ pub(crate) struct Shard {
     pub(crate) parked_until: AtomicU64,
     /// The last tick a thief looked at this shard (rate limit).
     last_steal: AtomicU64,
-    /// Cancels of this shard's timers from threads that are not workers of its runtime.
+    /// Arms on, and cancels of, this shard's timers from threads that are not workers of its
+    /// runtime (per shard, so outside threads on different shards do not share a line).
+    pub(crate) remote_arms: AtomicU64,
     pub(crate) remote_cancels: AtomicU64,
 }
 
@@ -201,6 +203,7 @@ impl Shard {
             next_due: AtomicU64::new(u64::MAX),
             parked_until: AtomicU64::new(NOT_PARKED),
             last_steal: AtomicU64::new(0),
+            remote_arms: AtomicU64::new(0),
             remote_cancels: AtomicU64::new(0),
         }
     }
@@ -361,8 +364,12 @@ impl Shard {
         self.inbox.push(op);
         if let Some(tick) = tick {
             // SeqCst: ordered after the push, so a drainer that resets the hint either sees
-            // the op or leaves our lowered hint standing.
-            self.inbox_due.fetch_min(tick, SeqCst);
+            // the op or leaves our lowered hint standing. The load first skips the RMW when
+            // the hint already covers us (a drain that resets it after our load also drains
+            // our op, which was pushed before the load).
+            if tick < self.inbox_due.load(SeqCst) {
+                self.inbox_due.fetch_min(tick, SeqCst);
+            }
         }
         if queued % INBOX_DRAIN_BATCH == 0 {
             self.owner.unpark();

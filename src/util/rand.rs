@@ -33,3 +33,14 @@ pub(crate) fn below(n: usize) -> usize {
         ((x as u128 * n as u128) >> 32) as usize
     })
 }
+
+std::thread_local! {
+    static HOME: Cell<usize> = Cell::new(below(1 << 16));
+}
+
+/// A per-thread sticky choice in `0..n`: a thread outside the runtime keeps arming on the
+/// same shard, so its timers, counters and reference counts stay on cache lines it alone
+/// shares with that shard's owner instead of bouncing between all threads.
+pub(crate) fn home(n: usize) -> usize {
+    HOME.with(|h| h.get() % n)
+}
