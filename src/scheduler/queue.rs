@@ -79,6 +79,23 @@ mod imp {
             }
             Some(task)
         }
+
+        /// Like [`pop_into`](Self::pop_into) but keeps every moved task in `dest`, in order
+        /// (for a worker whose local queue already holds earlier work: FIFO order from one
+        /// producer is kept).
+        pub(crate) fn move_into(&self, dest: &Local<T>, workers: usize) {
+            let want = (self.0.len() / workers.max(1) + 1).min(128);
+            let before = dest.0.len();
+            for _ in 0..4 {
+                let moved = dest.0.len().saturating_sub(before);
+                if moved >= want {
+                    break;
+                }
+                if first(|| self.0.steal_batch_with_limit(&dest.0, want - moved)).is_none() {
+                    break;
+                }
+            }
+        }
         pub(crate) fn is_empty(&self) -> bool {
             self.0.is_empty()
         }
@@ -146,6 +163,14 @@ mod imp {
         }
         pub(crate) fn pop_into(&self, dest: &Local<T>, _workers: usize) -> Option<T> {
             move_batch(&self.0, dest)
+        }
+        pub(crate) fn move_into(&self, dest: &Local<T>, _workers: usize) {
+            let batch: Vec<T> = {
+                let mut src = lock(&self.0);
+                let n = src.len().min(BATCH);
+                src.drain(..n).collect()
+            };
+            lock(&dest.0).extend(batch);
         }
         pub(crate) fn is_empty(&self) -> bool {
             lock(&self.0).is_empty()

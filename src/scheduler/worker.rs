@@ -120,13 +120,11 @@ impl Worker {
             // Fairness: remote work and timers get a look even when the local queue never
             // empties.
             self.maintain_timers();
-            if let Some(n) = self
-                .shared
+            // Behind the local work, not ahead of it: items that came from the injector
+            // earlier are in the local queue, and FIFO order from one producer is kept.
+            self.shared
                 .injector
-                .pop_into(&self.local, self.shared.workers())
-            {
-                return Some(n);
-            }
+                .move_into(&self.local, self.shared.workers());
         } else if turn % TIMER_CHECK_INTERVAL == 0 {
             let shard = &self.shared.shards[self.index];
             if self.shared.clock.now_tick() >= shard.next_due() {
