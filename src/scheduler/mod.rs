@@ -105,16 +105,14 @@ impl Shared {
         F::Output: Send + 'static,
     {
         let task = crate::task::core::Task::new(future, self.clone());
-        let raw: Arc<dyn RawTask> = task.clone();
-        let worker = context::worker_index(self);
-        let hint = worker.unwrap_or_else(|| crate::util::rand::below(usize::MAX >> 1));
-        match self.owned.insert(raw.clone(), hint) {
-            Ok(()) => {
-                self.counters.task_spawned(worker);
-                self.schedule(raw, false);
-            }
-            // Closed: cancel at once; the handle resolves to a cancelled JoinError.
-            Err(raw) => raw.shutdown(),
+        if self.is_closed() {
+            // Refused: cancel at once; the handle resolves to a cancelled JoinError.
+            task.clone().shutdown();
+        } else {
+            self.counters.task_spawned(context::worker_index(self));
+            // A spawn racing with shutdown is caught by `schedule` (closed check) or by the
+            // queue drains of the shutdown procedure.
+            self.schedule(task.clone(), false);
         }
         JoinHandle::new(task)
     }
@@ -239,6 +237,11 @@ impl Schedule for Arc<Shared> {
 
     fn release(&self, task: &crate::task::Header) {
         self.owned.remove(task);
+    }
+
+    fn register(&self, task: Arc<dyn RawTask>) -> bool {
+        let hint = context::worker_index(self).unwrap_or_else(|| crate::util::rand::below(64));
+        self.owned.insert(task, hint).is_ok()
     }
 }
 

@@ -6,7 +6,7 @@ use super::join::JoinOps;
 use super::state::{OnWake, State, ToIdle, ToRunning};
 use super::{Header, RawTask, Schedule};
 use crate::loom::cell::UnsafeCell;
-use crate::loom::sync::atomic::AtomicUsize;
+use crate::loom::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use crate::loom::sync::{lock, Arc, Mutex};
 use futures::task::{waker_ref, ArcWake};
 use std::future::Future;
@@ -144,6 +144,14 @@ where
         }
         match self.poll_future() {
             Ok(Poll::Pending) => {
+                // Relaxed: written only by the holder of RUNNING (us, or an earlier runner
+                // whose writes the RUNNING handoff made visible).
+                if self.header.owned_key.load(Relaxed) == usize::MAX
+                    && !self.scheduler.register(self.clone())
+                {
+                    // Closed: nobody would ever run or drop it; drop the future now.
+                    return self.cancel();
+                }
                 if self.header.state.transition_to_idle() == ToIdle::Reschedule {
                     let sched = &self.scheduler as *const S;
                     // SAFETY: `self` is moved into the call but the Arc keeps the task (and so

@@ -30,12 +30,20 @@ pub(crate) trait Schedule: Send + Sync + 'static {
     fn schedule(&self, task: Arc<dyn RawTask>, yielded: bool);
     /// The task completed; drop the registry's reference to it.
     fn release(&self, task: &Header);
+    /// The task is going idle for the first time: record it so shutdown can find it (an idle
+    /// task is reachable only through its wakers). Returns false if the scheduler is closed;
+    /// the task is then cancelled at once.
+    fn register(&self, task: Arc<dyn RawTask>) -> bool {
+        let _ = task;
+        true
+    }
 }
 
 /// Fields every task has, independent of its future type.
 pub(crate) struct Header {
     pub(crate) state: state::State,
-    /// Key in the owned-task registry; written once before the task is first queued.
+    /// Key in the owned-task registry (`usize::MAX` until registered); written once, by the
+    /// thread polling the task when it first returns `Pending`.
     pub(crate) owned_key: AtomicUsize,
 }
 

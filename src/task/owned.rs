@@ -1,5 +1,9 @@
-//! The registry of live tasks, so shutdown can drop every future, including those of idle
-//! tasks that nothing will ever wake (or that wake themselves through a reference cycle).
+//! The registry of idle tasks, so shutdown can drop every future, including those of tasks
+//! that nothing will ever wake (or that wake themselves through a reference cycle).
+//!
+//! A task is registered the first time a poll returns `Pending` (until then it is always in a
+//! run queue or being polled, where shutdown finds it anyway), so tasks that finish in their
+//! first poll never touch this lock.
 //!
 //! Sharded slabs behind mutexes: insert on spawn, remove on completion, both O(1). The key
 //! (`shard | slot << SHARD_BITS`) lives in the task header. Closing the registry is atomic
@@ -50,8 +54,8 @@ impl OwnedTasks {
                 slab.slots.len() - 1
             }
         };
-        // Relaxed: the key is read by `remove`, which runs after the task was published
-        // through a run queue (release/acquire), or under this same lock.
+        // Relaxed: the key is read by `remove` and by later polls, which happen after this
+        // poll through the task state's RUNNING handoff (AcqRel), or under this same lock.
         task.header()
             .owned_key
             .store(shard | (slot << SHARD_BITS), Relaxed);
