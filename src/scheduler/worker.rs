@@ -47,15 +47,22 @@ pub(crate) struct Worker {
     turn: Cell<u32>,
 }
 
-/// Due callbacks of a maintenance turn go to the back of the local deque.
+/// Due callbacks of a maintenance turn go to the back of the local deque; fired `Sleep`s are
+/// woken when the sink is dropped, after the shard has been released (waker code may arm or
+/// cancel timers on the same shard).
 pub(crate) struct ToLocal<'a> {
     worker: &'a Worker,
     queued: usize,
+    woken: Vec<Arc<Entry>>,
 }
 
 impl<'a> ToLocal<'a> {
     pub(crate) fn new(worker: &'a Worker) -> Self {
-        ToLocal { worker, queued: 0 }
+        ToLocal {
+            worker,
+            queued: 0,
+            woken: Vec::new(),
+        }
     }
 }
 
@@ -65,11 +72,20 @@ impl DueSink for ToLocal<'_> {
         self.queued += 1;
     }
 
-    fn woken(&mut self) {
+    fn woken(&mut self, entry: Arc<Entry>) {
         self.worker
             .shared
             .counters
             .add(Some(self.worker.index), Counter::Fired);
+        self.woken.push(entry);
+    }
+}
+
+impl Drop for ToLocal<'_> {
+    fn drop(&mut self) {
+        for e in self.woken.drain(..) {
+            e.wake_fired();
+        }
     }
 }
 

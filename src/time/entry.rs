@@ -87,7 +87,7 @@ pub(crate) struct Cancelled {
 pub(crate) enum Due {
     /// A callback entry moved to QUEUED: push it to a run queue.
     Queued,
-    /// A waker entry fired (the waker was woken).
+    /// A waker entry fired: call `wake_fired` (after releasing the shard).
     Woken,
     /// Its deadline moved later: re-insert it.
     Later,
@@ -193,15 +193,19 @@ impl Entry {
                 .then_some((s & !PHASE_MASK) | target)
         });
         match res {
-            Ok(_) if is_waker => {
-                if let Kind::Waker(w) = &self.kind {
-                    w.wake();
-                }
-                Due::Woken
-            }
+            // The caller wakes it (`wake_fired`) once it no longer holds the shard: waker
+            // code is user code and may arm or cancel timers on this very shard.
+            Ok(_) if is_waker => Due::Woken,
             Ok(_) => Due::Queued,
             Err(s) if s & PHASE_MASK == ARMED => Due::Later,
             Err(_) => Due::Dead,
+        }
+    }
+
+    /// Wakes the waker of a fired `Sleep` entry (see `Due::Woken`).
+    pub(crate) fn wake_fired(&self) {
+        if let Kind::Waker(w) = &self.kind {
+            w.wake();
         }
     }
 

@@ -179,8 +179,11 @@ impl Drop for Staging {
 pub(crate) trait DueSink {
     /// A callback entry is due (QUEUED): run it.
     fn queued(&mut self, entry: Arc<Entry>);
-    /// A `Sleep` entry fired and its waker was woken (for the metrics).
-    fn woken(&mut self) {}
+    /// A `Sleep` entry fired; its waker must be woken. Sinks that run while the shard is
+    /// held should defer the wake until it is released (the default wakes at once).
+    fn woken(&mut self, entry: Arc<Entry>) {
+        entry.wake_fired();
+    }
 }
 
 impl<F: FnMut(Arc<Entry>)> DueSink for F {
@@ -406,7 +409,7 @@ impl Shard {
                 if e.deadline_tick() <= now {
                     match e.on_due(now) {
                         Due::Queued => sink.queued(e.clone()),
-                        Due::Woken => sink.woken(),
+                        Due::Woken => sink.woken(e.clone()),
                         Due::Later | Due::Dead => {}
                     }
                 }
@@ -458,7 +461,7 @@ fn advance(wheel: &mut Wheel<Arc<Entry>>, now: u64, sink: &mut dyn DueSink) {
     let mut later = Vec::new();
     wheel.advance(now, |e| match e.on_due(now) {
         Due::Queued => sink.queued(e),
-        Due::Woken => sink.woken(),
+        Due::Woken => sink.woken(e),
         Due::Dead => {}
         Due::Later => later.push(e),
     });
@@ -475,7 +478,7 @@ fn fire_or_reinsert(
 ) {
     match e.on_due(now) {
         Due::Queued => sink.queued(e),
-        Due::Woken => sink.woken(),
+        Due::Woken => sink.woken(e),
         Due::Dead => {}
         Due::Later => {
             // Re-armed later meanwhile; `insert` only refuses deadlines <= elapsed <= now,
@@ -485,7 +488,7 @@ fn fire_or_reinsert(
                 // never early.
                 match e.on_due(wheel.elapsed()) {
                     Due::Queued => sink.queued(e),
-                    Due::Woken => sink.woken(),
+                    Due::Woken => sink.woken(e),
                     Due::Later | Due::Dead => {}
                 }
             }
