@@ -34,14 +34,23 @@ use std::sync::{Arc, Barrier, Mutex};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-const WORKERS: usize = 2;
+/// Worker threads per runtime: 2 (this project's CI machine), or `BENCH_WORKERS` to measure
+/// scaling on a bigger machine (`BENCH_WORKERS=8 cargo bench ...`).
+fn workers() -> usize {
+    std::env::var("BENCH_WORKERS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(2)
+}
 const NUM_SPAWN: usize = 10_000;
 const NUM_PINGS: usize = 1_000;
 const NUM_YIELD: usize = 1_000;
 const YIELD_TASKS: usize = 200;
 const CHAIN: usize = 1_000;
 const REMOTE_SPAWN_TASKS: usize = 12_800;
-const BUSY_TASKS: usize = 2 * WORKERS;
+fn busy_tasks() -> usize {
+    2 * workers()
+}
 const STALL: Duration = Duration::from_micros(10);
 /// How long any single wait may take before the bench panics.
 const WAIT_LIMIT: Duration = Duration::from_secs(60);
@@ -369,7 +378,7 @@ impl Rt for TokioRt {
 
 // async-executor ---------------------------------------------------------------------------------
 
-/// An `async_executor::Executor` run by `WORKERS` threads, each in
+/// An `async_executor::Executor` run by `workers()` threads, each in
 /// `async_io::block_on(ex.run(..))` (how smol runs a multi-threaded executor). The executor is
 /// leaked to get a `&'static` one, as smol's global executor is, so spawning needs no `Arc`.
 struct AeRt {
@@ -521,12 +530,12 @@ fn spawn_many_remote_idle<R: Rt>(b: &mut Bencher, rt: &R) {
     spawn_many_remote(b, rt);
 }
 
-/// Keeps every worker busy: `BUSY_TASKS` tasks that yield and then stall for 10 µs, until the
+/// Keeps every worker busy: `busy_tasks()` tasks that yield and then stall for 10 µs, until the
 /// returned flag is cleared.
 fn start_busy<R: Rt>(rt: &R) -> Arc<AtomicBool> {
     let flag = Arc::new(AtomicBool::new(true));
     let sp = rt.remote();
-    for _ in 0..BUSY_TASKS {
+    for _ in 0..busy_tasks() {
         let flag = flag.clone();
         let y = sp.clone();
         sp.spawn_detached(async move {
@@ -677,7 +686,7 @@ fn one<R: Rt>(
         return;
     }
     watchdog::set(&format!("{group}/{name} (building runtime)"));
-    let rt = R::new(WORKERS);
+    let rt = R::new(workers());
     let flag = busy.then(|| start_busy(&rt));
     watchdog::set(&format!("{group}/{name}"));
     g.bench_function(name, |b| f(b, &rt));

@@ -44,7 +44,14 @@ use std::sync::{Arc, Mutex};
 use std::task::Context;
 use std::time::{Duration, Instant};
 
-const WORKERS: usize = 2;
+/// Worker threads per runtime: 2 (this project's CI machine), or `BENCH_WORKERS` to measure
+/// scaling on a bigger machine (`BENCH_WORKERS=8 cargo bench ...`).
+fn workers() -> usize {
+    std::env::var("BENCH_WORKERS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(2)
+}
 /// Far enough never to fire during a benchmark.
 const D30: Duration = Duration::from_secs(30);
 /// Arm+cancel pairs per iteration, split over two tasks / threads.
@@ -667,7 +674,7 @@ fn timer_churn_remote(c: &mut Criterion) {
         &mut g,
         group,
         "spindle",
-        || spindle_rt(WORKERS),
+        || spindle_rt(workers()),
         |b, rt| {
             let h = rt.handle().clone();
             run(
@@ -680,7 +687,7 @@ fn timer_churn_remote(c: &mut Criterion) {
         &mut g,
         group,
         "spindle_sleep",
-        || spindle_rt(WORKERS),
+        || spindle_rt(workers()),
         |b, rt| {
             let h = rt.handle().clone();
             run(
@@ -693,7 +700,7 @@ fn timer_churn_remote(c: &mut Criterion) {
         &mut g,
         group,
         "tokio",
-        || tokio_rt(WORKERS),
+        || tokio_rt(workers()),
         |b, rt| {
             let h = rt.handle().clone();
             run(
@@ -709,7 +716,7 @@ fn timer_churn_remote(c: &mut Criterion) {
         &mut g,
         group,
         "async_executor",
-        || AeRt::new(WORKERS),
+        || AeRt::new(workers()),
         |b, _rt| run(b, Arc::new(move |_| churn_async_io(per_thread))),
     );
     g.finish();
@@ -723,7 +730,7 @@ fn sleep_reset(c: &mut Criterion) {
         &mut g,
         group,
         "spindle",
-        || spindle_rt(WORKERS),
+        || spindle_rt(workers()),
         |b, rt| {
             b.iter(|| {
                 watchdog::beat();
@@ -735,7 +742,7 @@ fn sleep_reset(c: &mut Criterion) {
         &mut g,
         group,
         "tokio",
-        || tokio_rt(WORKERS),
+        || tokio_rt(workers()),
         |b, rt| {
             b.iter(|| {
                 watchdog::beat();
@@ -747,7 +754,7 @@ fn sleep_reset(c: &mut Criterion) {
         &mut g,
         group,
         "async_executor",
-        || AeRt::new(WORKERS),
+        || AeRt::new(workers()),
         |b, rt| {
             b.iter(|| {
                 watchdog::beat();
@@ -787,7 +794,7 @@ fn timer_fire(c: &mut Criterion, group: &str, n: usize, busy: bool) {
         &mut g,
         group,
         "spindle",
-        || spindle_rt(WORKERS),
+        || spindle_rt(workers()),
         |b, rt| {
             let h = rt.handle().clone();
             fire(
@@ -804,7 +811,7 @@ fn timer_fire(c: &mut Criterion, group: &str, n: usize, busy: bool) {
         &mut g,
         group,
         "spindle_sleep",
-        || spindle_rt(WORKERS),
+        || spindle_rt(workers()),
         |b, rt| {
             let h = rt.handle().clone();
             fire(
@@ -821,7 +828,7 @@ fn timer_fire(c: &mut Criterion, group: &str, n: usize, busy: bool) {
         &mut g,
         group,
         "tokio",
-        || tokio_rt(WORKERS),
+        || tokio_rt(workers()),
         |b, rt| {
             fire(
                 b,
@@ -835,7 +842,7 @@ fn timer_fire(c: &mut Criterion, group: &str, n: usize, busy: bool) {
         &mut g,
         group,
         "async_executor",
-        || AeRt::new(WORKERS),
+        || AeRt::new(workers()),
         |b, rt| {
             let ex = rt.ex;
             fire(
@@ -850,7 +857,7 @@ fn timer_fire(c: &mut Criterion, group: &str, n: usize, busy: bool) {
 }
 
 fn timers(c: &mut Criterion) {
-    timer_churn_local(c, "timer_churn_local", WORKERS);
+    timer_churn_local(c, "timer_churn_local", workers());
     timer_churn_local(c, "timer_churn_local_1worker", 1);
     timer_churn_remote(c);
     sleep_reset(c);

@@ -36,11 +36,13 @@ fn runtime_spawn_vs_sleep_catches_missing_recheck() {
     model_catches(Fault::ParkSkipsRecheck, spawn_vs_sleep);
 }
 
-/// Path 8. Another thread spawns a task and arms a `call_later` while the runtime shuts down.
-/// When both are done, the task's future was dropped exactly once (it ran, or was cancelled)
-/// and the callback's closure exactly once (a one-hour timer never runs: it is cancelled by
-/// the closing shard or by the arming thread's re-check), and once the handles are gone
-/// nothing keeps the runtime's shared state alive (no task left in a queue).
+/// Path 8. Another thread spawns a task that completes, a task that stays idle forever (its
+/// first `Pending` poll registers it with the runtime, which alone can then drop it) and
+/// arms a `call_later`, while the runtime shuts down. When both are done, each future was
+/// dropped exactly once (it ran, or was cancelled) and the callback's closure exactly once (a
+/// one-hour timer never runs: it is cancelled by the closing shard or by the arming thread's
+/// re-check), and once the handles are gone nothing keeps the runtime's shared state alive
+/// (no task left in a queue).
 fn shutdown_vs_spawn_and_call_later() {
     let rt = one_worker();
     let h = rt.handle().clone();
@@ -49,25 +51,31 @@ fn shutdown_vs_spawn_and_call_later() {
     let (fd, cd, cr) = (fut_drops.clone(), cb_drops.clone(), cb_runs.clone());
     let spawner = thread::spawn(move || {
         let g = fd.guard();
-        let jh = h.spawn(async move { drop(g) });
+        let done = h.spawn(async move { drop(g) });
+        let g = fd.guard();
+        let idle = h.spawn(async move {
+            let _g = g;
+            std::future::pending::<()>().await
+        });
         let g = cd.guard();
         let t = h.call_later(Duration::from_secs(3600), move || {
             drop(g);
             cr.inc()
         });
-        (jh, t)
+        (done, idle, t)
     });
     drop(rt);
-    let (jh, t) = spawner.join().unwrap();
+    let (done, idle, t) = spawner.join().unwrap();
     assert_eq!(
         fut_drops.get(),
-        1,
-        "the future ran or was dropped, exactly once"
+        2,
+        "each future ran or was dropped, exactly once"
     );
+    assert!(idle.is_finished(), "the idle task was not cancelled");
     assert_eq!(cb_runs.get(), 0);
     assert_eq!(cb_drops.get(), 1, "the callback's closure was leaked");
     assert!(t.is_cancelled());
-    drop((jh, t));
+    drop((done, idle, t));
     assert!(probe.is_freed(), "a task or entry keeps the runtime alive");
 }
 
