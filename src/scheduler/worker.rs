@@ -146,6 +146,13 @@ impl Worker {
             if self.shared.clock.now_tick() >= shard.next_due() {
                 self.maintain_timers();
             }
+            // Remote work waiting while we are busy: take our share now rather than at the
+            // next fairness turn (`is_empty` is two loads).
+            if !self.shared.injector.is_empty() {
+                self.shared
+                    .injector
+                    .move_into(&self.local, self.shared.workers());
+            }
         }
         self.local.pop()
     }
