@@ -3,9 +3,11 @@
 use std::any::Any;
 use std::fmt;
 
-enum Repr {
-    Cancelled,
-    Panic(SyncPanic),
+/// What a panicked task left behind. Boxed, so a `JoinError` is one pointer and the result
+/// slot inside every task stays small (it is allocated with the task, panic or not).
+struct Panic {
+    payload: SyncPanic,
+    message: Option<String>,
 }
 
 /// The payload of a panic, made `Sync` by only ever being reachable by value.
@@ -28,23 +30,20 @@ unsafe impl Sync for SyncPanic {}
 /// assert_eq!(err.to_string(), "task panicked: boom");
 /// ```
 pub struct JoinError {
-    repr: Repr,
-    message: Option<String>,
+    /// `None`: cancelled.
+    panic: Option<Box<Panic>>,
 }
 
 impl JoinError {
     pub(crate) fn cancelled() -> JoinError {
-        JoinError {
-            repr: Repr::Cancelled,
-            message: None,
-        }
+        JoinError { panic: None }
     }
 
     pub(crate) fn panic(payload: Box<dyn Any + Send + 'static>) -> JoinError {
         let message = panic_message(&*payload);
+        let payload = SyncPanic(payload);
         JoinError {
-            repr: Repr::Panic(SyncPanic(payload)),
-            message,
+            panic: Some(Box::new(Panic { payload, message })),
         }
     }
 
@@ -60,7 +59,7 @@ impl JoinError {
     /// assert!(err.is_cancelled());
     /// ```
     pub fn is_cancelled(&self) -> bool {
-        matches!(self.repr, Repr::Cancelled)
+        self.panic.is_none()
     }
 
     /// True if the task panicked.
@@ -71,7 +70,7 @@ impl JoinError {
     /// assert!(err.is_panic());
     /// ```
     pub fn is_panic(&self) -> bool {
-        matches!(self.repr, Repr::Panic(_))
+        self.panic.is_some()
     }
 
     /// The panic payload, to resume the panic with `std::panic::resume_unwind`.
@@ -85,9 +84,9 @@ impl JoinError {
     /// assert_eq!(*err.into_panic().downcast::<&str>().unwrap(), "x");
     /// ```
     pub fn into_panic(self) -> Box<dyn Any + Send + 'static> {
-        match self.repr {
-            Repr::Panic(p) => p.0,
-            Repr::Cancelled => panic!("JoinError::into_panic called on a cancelled task's error"),
+        match self.panic {
+            Some(p) => p.payload.0,
+            None => panic!("JoinError::into_panic called on a cancelled task's error"),
         }
     }
 }
@@ -103,20 +102,20 @@ pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> Option<String> {
 
 impl fmt::Display for JoinError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match (&self.repr, &self.message) {
-            (Repr::Cancelled, _) => f.write_str("task was cancelled"),
-            (Repr::Panic(_), Some(m)) => write!(f, "task panicked: {m}"),
-            (Repr::Panic(_), None) => f.write_str("task panicked"),
+        match self.panic.as_deref().map(|p| &p.message) {
+            None => f.write_str("task was cancelled"),
+            Some(Some(m)) => write!(f, "task panicked: {m}"),
+            Some(None) => f.write_str("task panicked"),
         }
     }
 }
 
 impl fmt::Debug for JoinError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match (&self.repr, &self.message) {
-            (Repr::Cancelled, _) => f.write_str("JoinError::Cancelled"),
-            (Repr::Panic(_), Some(m)) => write!(f, "JoinError::Panic({m:?})"),
-            (Repr::Panic(_), None) => f.write_str("JoinError::Panic(..)"),
+        match self.panic.as_deref().map(|p| &p.message) {
+            None => f.write_str("JoinError::Cancelled"),
+            Some(Some(m)) => write!(f, "JoinError::Panic({m:?})"),
+            Some(None) => f.write_str("JoinError::Panic(..)"),
         }
     }
 }
