@@ -43,9 +43,6 @@
 //! Each pass of 2–4 strictly increases `E` and only visits non-empty slots, so the cost is
 //! proportional to the items touched times the levels they cascade through, whatever `now - E`.
 
-// Not every API is used by the runtime yet (e.g. `drain`, `for_each_possibly_due`).
-#![allow(dead_code)]
-
 use std::fmt;
 use std::mem;
 // In the runtime this type comes from crate::loom::sync::atomic (swap this single line).
@@ -227,11 +224,13 @@ impl<T: WheelItem> Wheel<T> {
     }
 
     /// Number of items in the wheel.
+    #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
         self.len
     }
 
     /// Whether the wheel holds no item.
+    #[cfg(test)]
     pub(crate) fn is_empty(&self) -> bool {
         self.len == 0
     }
@@ -353,41 +352,6 @@ impl<T: WheelItem> Wheel<T> {
         Some((level, slot, base + slot as u64 * slot_range(level)))
     }
 
-    /// Visits (without removing) every item in slots that may hold items with deadline <= now
-    /// (level 0 slots in (elapsed, now], and for each higher level the slots whose tick range
-    /// intersects (elapsed, now]). Used by idle workers to fire a stuck owner's overdue timers
-    /// without reorganising the wheel. Cost is proportional to the items in those slots only.
-    pub(crate) fn for_each_possibly_due(&self, now: u64, mut f: impl FnMut(&T)) {
-        if now <= self.elapsed {
-            return;
-        }
-        for (level, lvl) in self.levels.iter().enumerate() {
-            if lvl.occupied == 0 {
-                continue;
-            }
-            // Walk only the set bits of the slots starting in (elapsed, now].
-            let mut due = lvl.occupied & self.slots_starting_until(level, now);
-            while due != 0 {
-                let slot = due.trailing_zeros() as usize;
-                due &= due - 1;
-                lvl.slots[slot].iter().for_each(&mut f);
-            }
-        }
-    }
-
-    /// Bitmap of the slots of `level` after the current one that start at or before `now`
-    /// (`now > elapsed`). By invariant 3 these are exactly the occupied-able slots whose range
-    /// intersects `(elapsed, now]`.
-    fn slots_starting_until(&self, level: usize, now: u64) -> u64 {
-        let cur = slot_for(self.elapsed, level);
-        let base = self.elapsed & !(level_range(level) - 1);
-        // Slot index (relative to this level's current rotation) containing `now`, capped at 63
-        // when `now` is beyond this rotation.
-        let last = ((now - base) >> (LEVEL_BITS as usize * level)).min(SLOT_MASK) as usize;
-        // Bits (cur, last]; empty when last <= cur.
-        (u64::MAX >> (63 - last)) & !(u64::MAX >> (63 - cur))
-    }
-
     /// Removes every item (shutdown), calling f on each.
     pub(crate) fn drain(&mut self, mut f: impl FnMut(T)) {
         for lvl in self.levels.iter_mut() {
@@ -429,7 +393,6 @@ impl<T: WheelItem> Drop for Wheel<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::HashSet;
     use std::sync::Arc;
 
     struct ItInner {
@@ -779,37 +742,6 @@ mod tests {
     }
 
     #[test]
-    fn for_each_possibly_due_visits_due_slots_only() {
-        let mut w = Wheel::with_elapsed(100);
-        let deadlines = [101, 120, 127, 128, 190, 191, 4096, 4200, 70_000, MAX_TICK];
-        for &d in &deadlines {
-            insert(&mut w, d, d);
-        }
-        let visit = |w: &Wheel<It>, now| {
-            let mut seen = Vec::new();
-            w.for_each_possibly_due(now, |it| seen.push(it.id()));
-            seen.sort_unstable();
-            seen
-        };
-        assert_eq!(visit(&w, 100), vec![]);
-        assert_eq!(visit(&w, 50), vec![]);
-        assert_eq!(visit(&w, 119), vec![101]);
-        assert_eq!(visit(&w, 127), vec![101, 120, 127]);
-        // 128..192 is one level-1 slot: both visited, one not yet due.
-        assert_eq!(visit(&w, 190), vec![101, 120, 127, 128, 190, 191]);
-        // Level-1 slots 2..=63 and level-2 slot 1 ([4096, 8192)).
-        assert_eq!(
-            visit(&w, 4096),
-            vec![101, 120, 127, 128, 190, 191, 4096, 4200]
-        );
-        assert_eq!(visit(&w, u64::MAX), deadlines.to_vec());
-        // Read-only.
-        assert_eq!(w.len(), deadlines.len());
-        assert_eq!(fire(&mut w, 127), vec![101, 120, 127]);
-        assert_eq!(visit(&w, 4095), vec![128, 190, 191]);
-    }
-
-    #[test]
     fn drain_and_drop_unlink_everything() {
         let mut w = Wheel::new();
         let items: Vec<It> = [5, 5, 70, 5000, MAX_TICK]
@@ -948,19 +880,6 @@ mod tests {
         }
     }
 
-    fn check_possibly_due(w: &Wheel<It>, m: &Model, now: u64) {
-        let mut seen = HashSet::new();
-        w.for_each_possibly_due(now, |it| {
-            assert!(seen.insert(it.id()), "visited twice");
-            assert_eq!(m.state[it.id() as usize], State::Live);
-        });
-        for i in m.live() {
-            if m.eff(i) <= now {
-                assert!(seen.contains(&(i as u64)), "due item {i} not visited");
-            }
-        }
-    }
-
     /// `step_cap` bounds each advance so that runs starting near MAX_TICK do not end at once.
     fn run_random(seed: u64, start: u64, step_cap: u64, ops: usize) {
         let mut rng = Rng(seed);
@@ -1004,7 +923,7 @@ mod tests {
                         it.set_deadline(it.deadline().saturating_add(rng.delta()));
                     }
                 }
-                70..=74 => check_possibly_due(&w, &m, now.saturating_add(rng.delta())),
+                70..=74 => check_structure(&w),
                 _ => {
                     // Occasionally go backwards or stay put (no-op).
                     let to = match rng.below(10) {
