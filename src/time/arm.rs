@@ -159,11 +159,8 @@ pub(crate) fn arm_waker(
     }
     let (index, _) = pick_shard(shared);
     let tick = shared.clock.deadline_tick(when);
-    let entry = Entry::new_waker(tick, index as u32);
-    if let Some(slot) = entry.waker_slot() {
-        // Registered before the entry is visible, so its firing always finds the waker.
-        slot.register(waker);
-    }
+    // The waker is in the entry before it is visible, so its firing always finds it.
+    let entry = Entry::new_waker(tick, index as u32, waker);
     arm_entry(shared, index, entry.clone(), tick);
     Some((entry, shared.shards[index].clone()))
 }

@@ -132,12 +132,14 @@ impl Entry {
         })
     }
 
-    pub(crate) fn new_waker(tick: u64, shard: u32) -> Arc<Entry> {
+    /// A `Sleep`'s entry, holding the polling task's waker from birth (it is published to
+    /// other threads only after this, with the `Arc`).
+    pub(crate) fn new_waker(tick: u64, shard: u32, waker: &std::task::Waker) -> Arc<Entry> {
         Arc::new(Entry {
             state: AtomicU64::new(pack(tick, ARMED | STAGED)),
             position: Position::new(),
             shard,
-            kind: Kind::Waker(AtomicWaker::new()),
+            kind: Kind::Waker(AtomicWaker::with_waker(Some(waker.clone()))),
         })
     }
 

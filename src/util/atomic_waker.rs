@@ -30,9 +30,15 @@ unsafe impl Sync for AtomicWaker {}
 
 impl AtomicWaker {
     pub(crate) fn new() -> Self {
+        AtomicWaker::with_waker(None)
+    }
+
+    /// A slot already holding `waker`: for a slot not yet shared with any other thread, this
+    /// replaces a first `register` (and its two CASes).
+    pub(crate) fn with_waker(waker: Option<Waker>) -> Self {
         AtomicWaker {
             state: AtomicUsize::new(WAITING),
-            waker: UnsafeCell::new(None),
+            waker: UnsafeCell::new(waker),
         }
     }
 
