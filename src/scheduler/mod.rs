@@ -121,16 +121,23 @@ impl Shared {
     pub(crate) fn push(&self, n: Notified) {
         let pushed_locally = context::with_worker(|w| match w {
             Some(w) if std::ptr::eq(&*w.shared, self) => {
+                let backlog = !w.local.is_empty();
                 w.local.push(n);
-                None
+                Ok(backlog)
             }
-            _ => Some(n),
+            _ => Err(n),
         });
         match pushed_locally {
-            // Local push: the owner will run it anyway, so a relaxed check for idle helpers
-            // suffices (a missed wake costs parallelism, never the task).
-            None => self.notify_one(),
-            Some(n) => self.push_remote(n),
+            // Local push onto a backlog: let an idle worker come and steal. A relaxed check
+            // suffices: the owner runs the task anyway, so a missed wake costs parallelism,
+            // never the task.
+            Ok(true) => self.notify_one(),
+            // Local push onto an empty queue: this worker runs it right after the current
+            // poll. Waking a helper would only move it across threads (message passing,
+            // spawn chains); stealing still takes it if the current poll runs long and
+            // someone is awake.
+            Ok(false) => {}
+            Err(n) => self.push_remote(n),
         }
     }
 

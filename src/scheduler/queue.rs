@@ -34,6 +34,9 @@ mod imp {
         pub(crate) fn pop(&self) -> Option<T> {
             self.0.pop()
         }
+        pub(crate) fn is_empty(&self) -> bool {
+            self.0.is_empty()
+        }
         pub(crate) fn stealer(&self) -> Stealer<T> {
             Stealer(self.0.stealer())
         }
@@ -136,6 +139,9 @@ mod imp {
         }
         pub(crate) fn pop(&self) -> Option<T> {
             lock(&self.0).pop_front()
+        }
+        pub(crate) fn is_empty(&self) -> bool {
+            lock(&self.0).is_empty()
         }
         pub(crate) fn stealer(&self) -> Stealer<T> {
             Stealer(self.0.clone())
