@@ -27,7 +27,7 @@
 
 #[path = "common/mod.rs"]
 mod common;
-use common::{filter, watchdog};
+use common::{filter, watchdog, AeRt};
 use criterion::{Bencher, BenchmarkGroup, Criterion};
 use std::future::Future;
 use std::pin::Pin;
@@ -281,14 +281,6 @@ impl Rt for TokioRt {
 
 // async-executor ---------------------------------------------------------------------------------
 
-/// An `async_executor::Executor` run by `workers()` threads, each in
-/// `async_io::block_on(ex.run(..))` (how smol runs a multi-threaded executor). The executor is
-/// leaked to get a `&'static` one, as smol's global executor is, so spawning needs no `Arc`.
-struct AeRt {
-    ex: &'static async_executor::Executor<'static>,
-    stop: Vec<futures::channel::oneshot::Sender<()>>,
-    threads: Vec<std::thread::JoinHandle<()>>,
-}
 
 #[derive(Clone, Copy)]
 struct AeSpawner(&'static async_executor::Executor<'static>);
@@ -333,25 +325,7 @@ impl Rt for AeRt {
     type Local = AeSpawner;
     type Remote = AeSpawner;
     fn new(workers: usize) -> Self {
-        let ex: &'static async_executor::Executor<'static> =
-            Box::leak(Box::new(async_executor::Executor::new()));
-        let mut stop = Vec::new();
-        let mut threads = Vec::new();
-        for i in 0..workers {
-            let (tx, rx) = futures::channel::oneshot::channel::<()>();
-            stop.push(tx);
-            threads.push(
-                std::thread::Builder::new()
-                    .name(format!("async-executor-bench-{i}"))
-                    .spawn(move || {
-                        async_io::block_on(ex.run(async {
-                            let _ = rx.await;
-                        }))
-                    })
-                    .expect("spawn async-executor thread"),
-            );
-        }
-        AeRt { ex, stop, threads }
+        AeRt::start(workers)
     }
     fn local(&self) -> AeSpawner {
         AeSpawner(self.ex)
@@ -361,15 +335,6 @@ impl Rt for AeRt {
     }
     fn block_on<F: Future>(&self, fut: F) -> F::Output {
         async_io::block_on(fut)
-    }
-}
-
-impl Drop for AeRt {
-    fn drop(&mut self) {
-        self.stop.clear();
-        for t in self.threads.drain(..) {
-            let _ = t.join();
-        }
     }
 }
 

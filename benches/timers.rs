@@ -34,7 +34,7 @@
 
 #[path = "common/mod.rs"]
 mod common;
-use common::{filter, watchdog};
+use common::{filter, watchdog, AeRt};
 use criterion::measurement::WallTime;
 use criterion::{Bencher, BenchmarkGroup, Criterion, SamplingMode, Throughput};
 use futures::task::noop_waker_ref;
@@ -89,47 +89,6 @@ fn tokio_rt(workers: usize) -> tokio::runtime::Runtime {
         .enable_all()
         .build()
         .expect("build tokio runtime")
-}
-
-/// An `async_executor::Executor` run by `workers` threads, each in
-/// `async_io::block_on(ex.run(..))`, which is also what drives async-io's timers (as smol does).
-struct AeRt {
-    ex: &'static async_executor::Executor<'static>,
-    stop: Vec<futures::channel::oneshot::Sender<()>>,
-    threads: Vec<std::thread::JoinHandle<()>>,
-}
-
-impl AeRt {
-    fn new(workers: usize) -> AeRt {
-        let ex: &'static async_executor::Executor<'static> =
-            Box::leak(Box::new(async_executor::Executor::new()));
-        let mut stop = Vec::new();
-        let mut threads = Vec::new();
-        for i in 0..workers {
-            let (tx, rx) = futures::channel::oneshot::channel::<()>();
-            stop.push(tx);
-            threads.push(
-                std::thread::Builder::new()
-                    .name(format!("async-executor-bench-{i}"))
-                    .spawn(move || {
-                        async_io::block_on(ex.run(async {
-                            let _ = rx.await;
-                        }))
-                    })
-                    .expect("spawn async-executor thread"),
-            );
-        }
-        AeRt { ex, stop, threads }
-    }
-}
-
-impl Drop for AeRt {
-    fn drop(&mut self) {
-        self.stop.clear();
-        for t in self.threads.drain(..) {
-            let _ = t.join();
-        }
-    }
 }
 
 fn ok<T, E: std::fmt::Debug>(r: Result<T, E>) -> T {
@@ -550,7 +509,7 @@ fn timer_churn_local(c: &mut Criterion, group: &str, workers: usize) {
         &mut g,
         group,
         "async_executor",
-        || AeRt::new(workers),
+        || AeRt::start(workers),
         |b, rt| {
             b.iter(|| {
                 watchdog::beat();
@@ -619,7 +578,7 @@ fn timer_churn_remote(c: &mut Criterion) {
         &mut g,
         group,
         "async_executor",
-        || AeRt::new(workers()),
+        || AeRt::start(workers()),
         |b, _rt| run(b, Arc::new(move |_| churn_async_io(per_thread))),
     );
     g.finish();
@@ -657,7 +616,7 @@ fn sleep_reset(c: &mut Criterion) {
         &mut g,
         group,
         "async_executor",
-        || AeRt::new(workers()),
+        || AeRt::start(workers()),
         |b, rt| {
             b.iter(|| {
                 watchdog::beat();
@@ -745,7 +704,7 @@ fn timer_fire(c: &mut Criterion, group: &str, n: usize, busy: bool) {
         &mut g,
         group,
         "async_executor",
-        || AeRt::new(workers()),
+        || AeRt::start(workers()),
         |b, rt| {
             let ex = rt.ex;
             fire(

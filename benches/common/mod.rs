@@ -101,3 +101,50 @@ pub mod filter {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// async-executor's side: an executor run the way smol runs a multi-threaded one.
+
+/// An `async_executor::Executor` run by `workers` threads, each in
+/// `async_io::block_on(ex.run(..))` (how smol runs a multi-threaded executor, and what drives
+/// async-io's timers). The executor is leaked to get a `&'static` one, as smol's global
+/// executor is, so spawning needs no `Arc`.
+pub struct AeRt {
+    pub ex: &'static async_executor::Executor<'static>,
+    stop: Vec<futures::channel::oneshot::Sender<()>>,
+    threads: Vec<std::thread::JoinHandle<()>>,
+}
+
+impl AeRt {
+    pub fn start(workers: usize) -> AeRt {
+        let ex: &'static async_executor::Executor<'static> =
+            Box::leak(Box::new(async_executor::Executor::new()));
+        let mut stop = Vec::new();
+        let mut threads = Vec::new();
+        for i in 0..workers {
+            let (tx, rx) = futures::channel::oneshot::channel::<()>();
+            stop.push(tx);
+            threads.push(
+                std::thread::Builder::new()
+                    .name(format!("async-executor-bench-{i}"))
+                    .spawn(move || {
+                        async_io::block_on(ex.run(async {
+                            let _ = rx.await;
+                        }))
+                    })
+                    .expect("spawn async-executor thread"),
+            );
+        }
+        AeRt { ex, stop, threads }
+    }
+}
+
+impl Drop for AeRt {
+    fn drop(&mut self) {
+        // Dropping the senders ends every `ex.run`.
+        self.stop.clear();
+        for t in self.threads.drain(..) {
+            let _ = t.join();
+        }
+    }
+}
