@@ -281,7 +281,6 @@ impl Rt for TokioRt {
 
 // async-executor ---------------------------------------------------------------------------------
 
-
 #[derive(Clone, Copy)]
 struct AeSpawner(&'static async_executor::Executor<'static>);
 
