@@ -62,32 +62,17 @@ mod imp {
         pub(crate) fn pop(&self) -> Option<T> {
             first(|| self.0.steal())
         }
-        /// Moves a fair share of the queue (`len / workers + 1`, at most `MAX_BATCH`) into
-        /// `dest` and returns one task. crossbeam moves at most one block (63 slots) per
-        /// steal, so a few steals may be needed: a worker that looks at the injector only every
-        /// so many turns must take enough to keep up with a remote producer.
-        pub(crate) fn pop_into(&self, dest: &Local<T>, workers: usize) -> Option<T> {
+        /// A fair share of the queue for one worker: `len / workers + 1`, at most 128.
+        /// crossbeam moves at most one block (63 slots) per steal, so a worker that looks at
+        /// the injector only every so many polls needs a few steals to keep up with a remote
+        /// producer.
+        fn fair_share(&self, workers: usize) -> usize {
             const MAX_BATCH: usize = 128;
-            let want = (self.0.len() / workers.max(1) + 1).min(MAX_BATCH);
-            let before = dest.0.len();
-            let task = first(|| self.0.steal_batch_with_limit_and_pop(&dest.0, want))?;
-            for _ in 0..3 {
-                let moved = dest.0.len().saturating_sub(before) + 1;
-                if moved >= want {
-                    break;
-                }
-                if first(|| self.0.steal_batch_with_limit(&dest.0, want - moved)).is_none() {
-                    break;
-                }
-            }
-            Some(task)
+            (self.0.len() / workers.max(1) + 1).min(MAX_BATCH)
         }
 
-        /// Like [`pop_into`](Self::pop_into) but keeps every moved task in `dest`, in order
-        /// (for a worker whose local queue already holds earlier work: FIFO order from one
-        /// producer is kept).
-        pub(crate) fn move_into(&self, dest: &Local<T>, workers: usize) {
-            let want = (self.0.len() / workers.max(1) + 1).min(128);
+        /// Moves up to `want` tasks into the back of `dest`, in order (a few steals at most).
+        fn steal_up_to(&self, dest: &Local<T>, want: usize) {
             let before = dest.0.len();
             for _ in 0..4 {
                 let moved = dest.0.len().saturating_sub(before);
@@ -98,6 +83,23 @@ mod imp {
                     break;
                 }
             }
+        }
+
+        /// Moves a fair share of the queue into `dest` and returns its oldest task.
+        pub(crate) fn pop_into(&self, dest: &Local<T>, workers: usize) -> Option<T> {
+            let want = self.fair_share(workers);
+            let before = dest.0.len();
+            let task = first(|| self.0.steal_batch_with_limit_and_pop(&dest.0, want))?;
+            let moved = dest.0.len().saturating_sub(before) + 1;
+            self.steal_up_to(dest, want.saturating_sub(moved));
+            Some(task)
+        }
+
+        /// Like [`pop_into`](Self::pop_into) but keeps every moved task in `dest`, in order
+        /// (for a worker whose local queue already holds earlier work: FIFO order from one
+        /// producer is kept).
+        pub(crate) fn move_into(&self, dest: &Local<T>, workers: usize) {
+            self.steal_up_to(dest, self.fair_share(workers));
         }
         pub(crate) fn is_empty(&self) -> bool {
             self.0.is_empty()
