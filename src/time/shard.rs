@@ -407,11 +407,8 @@ impl Shard {
             // The stuck owner's staged arms: fire the due ones in place.
             self.staging.for_each(|e| {
                 if e.deadline_tick() <= now {
-                    match e.on_due(now) {
-                        Due::Queued => sink.queued(e.clone()),
-                        Due::Woken => sink.woken(e.clone()),
-                        Due::Later | Due::Dead => {}
-                    }
+                    // Not due after all (re-armed later): it stays staged for its owner.
+                    drop(fire(e.clone(), now, sink));
                 }
             });
         });
@@ -457,14 +454,21 @@ fn stage_into_wheel(wheel: &mut Wheel<Arc<Entry>>, e: Arc<Entry>, due_now: &mut 
     }
 }
 
-fn advance(wheel: &mut Wheel<Arc<Entry>>, now: u64, sink: &mut dyn DueSink) {
-    let mut later = Vec::new();
-    wheel.advance(now, |e| match e.on_due(now) {
+/// Fires `e` if it is due at `now`: a callback goes to the sink's run queue, a `Sleep` to the
+/// sink's wake list. Returns it back if its deadline moved later (it must be re-filed).
+fn fire(e: Arc<Entry>, now: u64, sink: &mut dyn DueSink) -> Option<Arc<Entry>> {
+    match e.on_due(now) {
         Due::Queued => sink.queued(e),
         Due::Woken => sink.woken(e),
         Due::Dead => {}
-        Due::Later => later.push(e),
-    });
+        Due::Later => return Some(e),
+    }
+    None
+}
+
+fn advance(wheel: &mut Wheel<Arc<Entry>>, now: u64, sink: &mut dyn DueSink) {
+    let mut later = Vec::new();
+    wheel.advance(now, |e| later.extend(fire(e, now, sink)));
     for e in later {
         fire_or_reinsert(wheel, e, now, sink);
     }
@@ -476,23 +480,12 @@ fn fire_or_reinsert(
     now: u64,
     sink: &mut dyn DueSink,
 ) {
-    match e.on_due(now) {
-        Due::Queued => sink.queued(e),
-        Due::Woken => sink.woken(e),
-        Due::Dead => {}
-        Due::Later => {
-            // Re-armed later meanwhile; `insert` only refuses deadlines <= elapsed <= now,
-            // which `Later` excludes, but stay total: fire on the next pass if refused.
-            if let Err(e) = wheel.insert(e) {
-                // `elapsed` only ever takes values of the real clock, so firing at it is
-                // never early.
-                match e.on_due(wheel.elapsed()) {
-                    Due::Queued => sink.queued(e),
-                    Due::Woken => sink.woken(e),
-                    Due::Later | Due::Dead => {}
-                }
-            }
-        }
+    let Some(e) = fire(e, now, sink) else { return };
+    // Re-armed later meanwhile. `insert` only refuses deadlines <= elapsed <= now, which
+    // `Later` excludes, but stay total: if refused, fire it at `elapsed`, which only ever
+    // takes values of the real clock, so that is never early.
+    if let Err(e) = wheel.insert(e) {
+        drop(fire(e, wheel.elapsed(), sink));
     }
 }
 
