@@ -54,11 +54,7 @@ impl TimerHandle {
     /// assert!(!t.cancel()); // too late: it ran
     /// ```
     pub fn cancel(&self) -> bool {
-        let Some(cancelled) = self.entry.cancel() else {
-            return false;
-        };
-        cancel_bookkeeping(&self.entry, &self.shard, cancelled.was_staged);
-        true
+        cancel(&self.entry, &self.shard)
     }
 
     /// True once the callback was cancelled (by any clone, or by runtime shutdown).
@@ -86,10 +82,20 @@ impl TimerHandle {
     }
 }
 
+/// Cancels `entry` (armed on `shard`), from any thread; true iff this call won. The winner
+/// counts it and gets the entry out of its wheel (`cancel_bookkeeping`).
+pub(crate) fn cancel(entry: &Arc<Entry>, shard: &Arc<Shard>) -> bool {
+    let Some(cancelled) = entry.cancel() else {
+        return false;
+    };
+    cancel_bookkeeping(entry, shard, cancelled.was_staged);
+    true
+}
+
 /// After a won cancel: count it and get the entry out of its wheel. On the owner's thread the
 /// unlink happens now; elsewhere it is queued to the owner. An entry that never reached a
 /// wheel needs no unlink: whoever moves it there drops it instead.
-pub(crate) fn cancel_bookkeeping(entry: &Arc<Entry>, shard: &Arc<Shard>, was_staged: bool) {
+fn cancel_bookkeeping(entry: &Arc<Entry>, shard: &Arc<Shard>, was_staged: bool) {
     let done = context::with_worker(|w| {
         let w = w?;
         let is_ours = w

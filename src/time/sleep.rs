@@ -2,7 +2,7 @@
 
 use super::arm;
 use super::entry::Entry;
-use super::handle::cancel_bookkeeping;
+use super::handle;
 use super::shard::Shard;
 use crate::loom::sync::Arc;
 use crate::runtime::handle::Handle;
@@ -111,9 +111,7 @@ impl Sleep {
 
     fn cancel_entry(&mut self) {
         if let Some((entry, shard)) = self.entry.take() {
-            if let Some(c) = entry.cancel() {
-                cancel_bookkeeping(&entry, &shard, c.was_staged);
-            }
+            handle::cancel(&entry, &shard);
         }
     }
 }
