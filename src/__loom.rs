@@ -282,6 +282,7 @@ impl OneWorker {
             vec![parker.unparker()].into_boxed_slice(),
             Clock::new(Duration::from_millis(1)),
             None,
+            crate::blocking::Pool::new(Default::default(), "loom".into()),
         ));
         let worker = Worker::new(0, shared.clone(), local, parker);
         OneWorker { shared, worker }

@@ -41,6 +41,7 @@ pub(crate) mod loom;
 pub mod __loom;
 mod fault;
 
+mod blocking;
 mod future;
 mod runtime;
 mod scheduler;
@@ -54,10 +55,17 @@ pub use runtime::handle::{
     call_at, call_later, call_soon, sleep, sleep_until, spawn, timeout, Handle,
 };
 pub use runtime::metrics::RuntimeMetrics;
+// Blocking work and thread hooks (issue 14).
+pub use blocking::spawn_blocking;
+pub use runtime::hooks::worker_index;
 pub use runtime::runtime::Runtime;
 pub use task::yield_now::yield_now;
 pub use task::{JoinError, JoinHandle};
 pub use time::{Elapsed, Sleep, Timeout, TimerHandle};
+// Periodic timers (issue 14): call_every, Interval.
+pub use time::interval::{interval, interval_at};
+pub use time::periodic::call_every;
+pub use time::{Interval, MissedTickBehavior};
 
 /// Compile-time checks that the handles are `Send + Sync` where promised.
 #[allow(dead_code)]
@@ -76,6 +84,7 @@ fn _assert_send_sync() {
     send_sync::<Elapsed>();
     send_sync::<Cancelled>();
     send_sync::<RuntimeMetrics>();
+    send_sync::<Interval>();
 }
 
 /// The README's examples, compiled and run as doc tests so they stay true.

@@ -30,6 +30,9 @@ pub struct Builder {
     pub(crate) thread_name: String,
     pub(crate) timer_tick: Duration,
     pub(crate) on_callback_panic: Option<Arc<PanicHook>>,
+    // ----- blocking pool and thread hooks (issue 14): `blocking::api`, `runtime::hooks` -----
+    /// `max_blocking_threads`, `thread_keep_alive`, `on_thread_start`, `on_thread_stop`.
+    pub(crate) blocking: crate::blocking::Settings,
 }
 
 impl Default for Builder {
@@ -48,6 +51,7 @@ impl fmt::Debug for Builder {
                 "on_callback_panic",
                 &self.on_callback_panic.as_ref().map(|_| ".."),
             )
+            .field("blocking", &self.blocking)
             .finish()
     }
 }
@@ -66,6 +70,7 @@ impl Builder {
             thread_name: "spindle-worker".to_owned(),
             timer_tick: Duration::from_millis(1),
             on_callback_panic: None,
+            blocking: Default::default(),
         }
     }
 
@@ -155,6 +160,7 @@ impl Builder {
                 self.timer_tick
             )));
         }
+        self.blocking.validate()?;
         Runtime::start(self.clone(), workers)
     }
 }

@@ -68,6 +68,14 @@ pub(crate) fn enter_block_on<R>(handle: &Handle, f: impl FnOnce() -> R) -> R {
     f()
 }
 
+/// Runs `f` on a thread the runtime started besides its workers (a blocking-pool thread) or
+/// in a thread hook: `Handle::current()` is `handle`, and it is neither a worker nor a
+/// `block_on` caller.
+pub(crate) fn enter_runtime_thread<R>(handle: &Handle, f: impl FnOnce() -> R) -> R {
+    let _restore = enter(std::ptr::null(), handle.clone(), false);
+    f()
+}
+
 /// Calls `f` with the worker running on this thread, if any.
 pub(crate) fn with_worker<R>(f: impl FnOnce(Option<&Worker>) -> R) -> R {
     let ptr = WORKER.try_with(|w| w.get()).unwrap_or(std::ptr::null());

@@ -207,6 +207,7 @@ impl Handle {
         RuntimeMetrics {
             workers: self.shared.workers(),
             totals: self.shared.counters.totals(arms, cancels),
+            blocking: self.shared.blocking.snapshot(),
         }
     }
 

@@ -16,6 +16,8 @@ use crate::scheduler::metrics::Totals;
 pub struct RuntimeMetrics {
     pub(crate) workers: usize,
     pub(crate) totals: Totals,
+    /// The blocking pool's figures (accessors in `blocking::api`).
+    pub(crate) blocking: crate::blocking::pool::Snapshot,
 }
 
 impl RuntimeMetrics {

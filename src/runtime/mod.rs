@@ -5,6 +5,7 @@ pub(crate) mod block_on;
 pub(crate) mod builder;
 pub(crate) mod context;
 pub(crate) mod handle;
+pub(crate) mod hooks;
 pub(crate) mod metrics;
 #[allow(clippy::module_inception)]
 pub(crate) mod runtime;

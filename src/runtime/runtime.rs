@@ -63,6 +63,7 @@ impl Runtime {
             parkers.iter().map(|p| p.unparker()).collect(),
             Clock::new(config.timer_tick),
             config.on_callback_panic.clone(),
+            crate::blocking::Pool::new(config.blocking.clone(), config.thread_name.clone()),
         ));
         let rt = Runtime {
             handle: Handle::from_shared(shared.clone()),
@@ -70,9 +71,11 @@ impl Runtime {
         };
         for (index, (local, parker)) in locals.into_iter().zip(parkers).enumerate() {
             let worker = Worker::new(index, shared.clone(), local, parker);
+            // Thread hooks and `worker_index()` around the worker loop (`runtime::hooks`).
+            let handle = rt.handle.clone();
             let spawned = thread::Builder::new()
                 .name(format!("{}-{index}", config.thread_name))
-                .spawn(move || worker.run());
+                .spawn(move || super::hooks::worker_main(index, handle, move || worker.run()));
             match spawned {
                 Ok(t) => lock(&rt.threads).push(t),
                 Err(e) => {
@@ -135,17 +138,21 @@ impl Runtime {
             return;
         }
         shared.begin_shutdown();
+        // The blocking pool: queued tasks are cancelled now, running ones waited for below.
+        shared.blocking.close();
         let threads = std::mem::take(&mut *lock(&self.threads));
         if context::worker_index(&shared).is_some() {
             // Dropped on one of our own workers: we cannot wait for ourselves. Finish on a
             // helper thread once the others are gone.
             thread::spawn(move || {
                 shared.wait_workers(None);
+                shared.blocking.wait(None);
                 shared.finish_shutdown();
             });
             return;
         }
         let all_exited = shared.wait_workers(deadline);
+        shared.blocking.wait(deadline);
         if all_exited {
             for t in threads {
                 let _ = t.join();

@@ -56,6 +56,8 @@ pub(crate) struct Shared {
     pub(crate) clock: Clock,
     pub(crate) counters: Counters,
     pub(crate) on_callback_panic: Option<Arc<PanicHook>>,
+    /// The `spawn_blocking` pool (and the thread hooks' settings), `crate::blocking`.
+    pub(crate) blocking: crate::blocking::Pool,
     closed: AtomicBool,
     /// Number of worker threads still running, for `shutdown_timeout`.
     running: Mutex<usize>,
@@ -68,6 +70,7 @@ impl Shared {
         unparkers: Box<[Unparker]>,
         clock: Clock,
         on_callback_panic: Option<Arc<PanicHook>>,
+        blocking: crate::blocking::Pool,
     ) -> Shared {
         let workers = stealers.len();
         let shards = unparkers
@@ -84,6 +87,7 @@ impl Shared {
             clock,
             counters: Counters::new(workers),
             on_callback_panic,
+            blocking,
             closed: AtomicBool::new(false),
             running: Mutex::new(workers),
             exited: Condvar::new(),

@@ -180,7 +180,11 @@ impl Worker {
         }
     }
 
-    fn run_callback(&self, e: &Entry) {
+    fn run_callback(&self, e: &Arc<Entry>) {
+        // call_every: run in place and re-arm (`time::periodic`).
+        if e.is_periodic() {
+            return crate::time::periodic::run(&self.shared, self.index, e);
+        }
         let Some(f) = e.start_firing() else { return };
         self.shared.counters.add(Some(self.index), Counter::Fired);
         let result = catch_unwind(AssertUnwindSafe(f));

@@ -8,6 +8,13 @@
 //!                       |                 |
 //!                       | (waker entry)   | runner: QUEUED -> FIRING, run, FIRING -> FIRED
 //!                       +------due------> FIRED (the waker is woken)
+//!
+//!  periodic (`call_every`), after the runner's QUEUED -> FIRING:
+//!
+//!   FIRING --run returned--> ARMED (+ STAGED), next deadline in the same CAS (`rearm`)
+//!     |  ^ cancel(): FIRING -> FIRING_CANCELLED (true; the cell is not touched)
+//!     |  +-- FIRING_CANCELLED --run returned--> CANCELLED (the runner drops the closure)
+//!     +--run panicked / runtime closed--> FIRED / CANCELLED (the runner drops the closure)
 //! ```
 //!
 //! - The deadline lives in the same word as the phase, so a lazy re-arm to a later deadline
@@ -19,6 +26,16 @@
 //! - Exactly one of `cancel()` and firing wins the CAS out of ARMED/QUEUED. The winner alone
 //!   owns the callback cell: the canceller drops the closure at once, the runner calls it.
 //!
+//! - Periodic entries (`Kind::Periodic`) are one allocation for every run: the runner calls
+//!   the `FnMut` in place while it holds FIRING (nobody else touches the cell then: a cancel
+//!   during a run only moves FIRING -> FIRING_CANCELLED), then `rearm` writes the next
+//!   deadline and ARMED in one CAS. The same CAS reads STAGED: if it is still set, a stale
+//!   reference to the entry is still waiting to be flushed (a thief fired it in place from
+//!   the owner's staging buffer), and that flush will insert it with the new deadline, so the
+//!   runner must not push it again (`Rearm::StillStaged`); otherwise it sets STAGED and
+//!   pushes it (`Rearm::Push`). Either way exactly one reference reaches a wheel (shard
+//!   invariant 2), because the flush's `clear_staged` is one RMW on the same word.
+//!
 //! Orderings: the CASes are AcqRel (Acquire: the winner sees the closure written at
 //! construction, published with the `Arc`; Release: a later reader of FIRED/CANCELLED sees the
 //! winner's effects). Plain loads are Acquire for the same reason.
@@ -29,6 +46,7 @@ use crate::loom::sync::atomic::{AtomicU64, Ordering::*};
 use crate::loom::sync::Arc;
 use crate::util::atomic_waker::AtomicWaker;
 use std::fmt;
+use std::time::{Duration, Instant};
 
 const PHASE_MASK: u64 = 0b111;
 const ARMED: u64 = 0;
@@ -36,6 +54,9 @@ const QUEUED: u64 = 1;
 const FIRING: u64 = 2;
 const FIRED: u64 = 3;
 const CANCELLED: u64 = 4;
+/// A periodic entry was cancelled while its callback runs: the runner finishes the run,
+/// then moves to CANCELLED and drops the closure.
+const FIRING_CANCELLED: u64 = 5;
 const STAGED: u64 = 0b1000;
 const TICK_SHIFT: u32 = 4;
 
@@ -50,6 +71,7 @@ pub(crate) enum Phase {
 }
 
 type Callback = Box<dyn FnOnce() + Send + 'static>;
+type Repeating = Box<dyn FnMut() + Send + 'static>;
 
 pub(crate) enum Kind {
     /// A `call_*` callback; `name` is the closure's type name for debug and panic messages.
@@ -59,6 +81,27 @@ pub(crate) enum Kind {
     },
     /// A `Sleep`: firing wakes the registered waker.
     Waker(AtomicWaker),
+    /// A `call_every` callback: run `f` at `start + k * period` for k = 1, 2, ...
+    Periodic {
+        f: UnsafeCell<Option<Repeating>>,
+        name: fn() -> &'static str,
+        start: Instant,
+        period: Duration,
+        /// `k` of the run the entry is armed for (its `when()`). Written by the runner
+        /// before `rearm`, read by `TimerHandle::when`.
+        run: AtomicU64,
+    },
+}
+
+/// What the runner of a periodic entry must do after `rearm` (module docs).
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Rearm {
+    /// ARMED and STAGED again: push it to its shard (`arm::arm_entry`).
+    Push,
+    /// ARMED again, and a pending flush of a stale reference will insert it: nothing to do.
+    StillStaged,
+    /// Cancelled during the run: it is now CANCELLED and its closure dropped.
+    Stopped,
 }
 
 pub(crate) struct Entry {
@@ -80,6 +123,9 @@ unsafe impl Send for Entry {}
 pub(crate) struct Cancelled {
     /// The entry had not reached a wheel yet: no unlink is needed.
     pub(crate) was_staged: bool,
+    /// A periodic entry was cancelled during a run: it is in no wheel and no queue, and its
+    /// runner finishes the cancellation (no unlink, no count).
+    pub(crate) during_run: bool,
 }
 
 /// What the wheel's owner (or a thief) should do with an entry it found due.
@@ -153,6 +199,31 @@ impl Entry {
         })
     }
 
+    /// A `call_every` entry armed for its first run (`start + period`, deadline `tick`).
+    pub(crate) fn new_periodic<F>(
+        tick: u64,
+        shard: u32,
+        start: Instant,
+        period: Duration,
+        f: F,
+    ) -> Arc<Entry>
+    where
+        F: FnMut() + Send + 'static,
+    {
+        Arc::new(Entry {
+            state: AtomicU64::new(pack(tick, ARMED | STAGED)),
+            position: Position::new(),
+            shard,
+            kind: Kind::Periodic {
+                f: UnsafeCell::new(Some(Box::new(f))),
+                name: std::any::type_name::<F>,
+                start,
+                period,
+                run: AtomicU64::new(1),
+            },
+        })
+    }
+
     pub(crate) fn deadline_tick(&self) -> u64 {
         self.state.load(Acquire) >> TICK_SHIFT
     }
@@ -163,6 +234,7 @@ impl Entry {
             QUEUED => Phase::Queued,
             FIRING => Phase::Firing,
             FIRED => Phase::Fired,
+            // CANCELLED, or FIRING_CANCELLED (no later run will happen).
             _ => Phase::Cancelled,
         }
     }
@@ -171,6 +243,7 @@ impl Entry {
         match &self.kind {
             Kind::Callback { name, .. } => name(),
             Kind::Waker(_) => "spindle::Sleep",
+            Kind::Periodic { name, .. } => name(),
         }
     }
 
@@ -218,7 +291,7 @@ impl Entry {
         match &self.kind {
             // SAFETY: we won QUEUED -> FIRING, so the callback cell is ours alone.
             Kind::Callback { f, .. } => f.with_mut(|f| unsafe { (*f).take() }),
-            Kind::Waker(_) => None,
+            Kind::Waker(_) | Kind::Periodic { .. } => None,
         }
     }
 
@@ -241,14 +314,25 @@ impl Entry {
             self.state.store((s & !PHASE_MASK) | CANCELLED, Release);
             s
         } else {
-            self.update(|s| {
-                matches!(s & PHASE_MASK, ARMED | QUEUED).then_some((s & !PHASE_MASK) | CANCELLED)
+            let periodic = self.is_periodic();
+            self.update(|s| match s & PHASE_MASK {
+                ARMED | QUEUED => Some((s & !PHASE_MASK) | CANCELLED),
+                FIRING if periodic => Some((s & !PHASE_MASK) | FIRING_CANCELLED),
+                _ => None,
             })
             .ok()?
         };
+        if prev & PHASE_MASK == FIRING {
+            // A periodic run is in progress: its runner owns the cell and drops the closure.
+            return Some(Cancelled {
+                was_staged: prev & STAGED != 0,
+                during_run: true,
+            });
+        }
         self.drop_payload();
         Some(Cancelled {
             was_staged: prev & STAGED != 0,
+            during_run: false,
         })
     }
 
@@ -257,6 +341,8 @@ impl Entry {
             // SAFETY: we won the CAS to CANCELLED: the cell is ours alone.
             Kind::Callback { f, .. } => drop(f.with_mut(|f| unsafe { (*f).take() })),
             Kind::Waker(w) => drop(w.take_waker()),
+            // SAFETY: as above (or we are the runner that left FIRING: the cell is ours).
+            Kind::Periodic { f, .. } => drop(f.with_mut(|f| unsafe { (*f).take() })),
         }
     }
 
@@ -294,8 +380,92 @@ impl Entry {
     pub(crate) fn waker_slot(&self) -> Option<&AtomicWaker> {
         match &self.kind {
             Kind::Waker(w) => Some(w),
-            Kind::Callback { .. } => None,
+            Kind::Callback { .. } | Kind::Periodic { .. } => None,
         }
+    }
+
+    // ----- periodic entries (`call_every`, `time::periodic`) -----
+
+    pub(crate) fn is_periodic(&self) -> bool {
+        matches!(self.kind, Kind::Periodic { .. })
+    }
+
+    /// A periodic entry's `start`, `period` and the index `k` of the run it is armed for.
+    pub(crate) fn schedule(&self) -> Option<(Instant, Duration, u64)> {
+        match &self.kind {
+            // Acquire: pairs with the Release store in `rearm`'s caller (`set_run`).
+            Kind::Periodic {
+                start, period, run, ..
+            } => Some((*start, *period, run.load(Acquire))),
+            _ => None,
+        }
+    }
+
+    /// The runner, holding FIRING, records the run the entry is about to be re-armed for.
+    pub(crate) fn set_run(&self, k: u64) {
+        if let Kind::Periodic { run, .. } = &self.kind {
+            // Release: pairs with the Acquire load in `schedule` (`TimerHandle::when`).
+            run.store(k, Release);
+        }
+    }
+
+    /// A worker starts a QUEUED periodic entry: QUEUED -> FIRING. True if this call won.
+    pub(crate) fn start_periodic(&self) -> bool {
+        self.is_periodic()
+            && self
+                .update(|s| (s & PHASE_MASK == QUEUED).then_some((s & !PHASE_MASK) | FIRING))
+                .is_ok()
+    }
+
+    /// Calls the periodic closure in place, catching a panic. Caller won `start_periodic`.
+    pub(crate) fn call_periodic(&self) -> std::thread::Result<()> {
+        let Kind::Periodic { f, .. } = &self.kind else {
+            return Ok(());
+        };
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            // SAFETY: the caller holds FIRING (or FIRING_CANCELLED): no other thread touches
+            // the cell (a cancel during a run leaves it alone; module docs).
+            f.with_mut(|f| unsafe {
+                if let Some(f) = (*f).as_mut() {
+                    f();
+                }
+            })
+        }))
+    }
+
+    /// The runner's run returned: FIRING -> ARMED at `tick` (see [`Rearm`]), or
+    /// FIRING_CANCELLED -> CANCELLED with the closure dropped.
+    pub(crate) fn rearm(&self, tick: u64) -> Rearm {
+        let prev = self
+            .update(|s| match s & PHASE_MASK {
+                FIRING => Some(pack(tick, ARMED | STAGED)),
+                FIRING_CANCELLED => Some((s & !PHASE_MASK) | CANCELLED),
+                _ => None,
+            })
+            .unwrap_or_else(|s| unreachable!("rearm of a periodic entry in state {s:#x}"));
+        if prev & PHASE_MASK == FIRING_CANCELLED {
+            self.drop_payload();
+            Rearm::Stopped
+        } else if prev & STAGED != 0 {
+            Rearm::StillStaged
+        } else {
+            Rearm::Push
+        }
+    }
+
+    /// The runner stops a periodic entry for good (its run panicked, or the runtime is
+    /// closing): FIRING / FIRING_CANCELLED -> `FIRED` (`cancelled` false) or CANCELLED, and
+    /// the closure is dropped. Returns whether the entry counts as cancelled by this call.
+    pub(crate) fn stop_periodic(&self, cancelled: bool) -> bool {
+        let to = if cancelled { CANCELLED } else { FIRED };
+        let prev = self
+            .update(|s| {
+                matches!(s & PHASE_MASK, FIRING | FIRING_CANCELLED)
+                    .then_some((s & !PHASE_MASK) | to)
+            })
+            .unwrap_or_else(|s| unreachable!("stop of a periodic entry in state {s:#x}"));
+        self.drop_payload();
+        cancelled && prev & PHASE_MASK == FIRING
     }
 }
 

@@ -78,7 +78,8 @@ impl TimerHandle {
     /// assert_eq!(rt.handle().call_at(at, || {}).when(), at);
     /// ```
     pub fn when(&self) -> Instant {
-        self.when
+        // call_every: the entry's current schedule (the next run), not the first one.
+        super::periodic::when(&self.entry).unwrap_or(self.when)
     }
 }
 
@@ -88,7 +89,10 @@ pub(crate) fn cancel(entry: &Arc<Entry>, shard: &Arc<Shard>) -> bool {
     let Some(cancelled) = entry.cancel() else {
         return false;
     };
-    cancel_bookkeeping(entry, shard, cancelled.was_staged);
+    // A periodic entry cancelled during its run is in no wheel: its runner finishes it.
+    if !cancelled.during_run {
+        cancel_bookkeeping(entry, shard, cancelled.was_staged);
+    }
     true
 }
 

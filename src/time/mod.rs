@@ -6,16 +6,20 @@
 //! - [`clock`]: `Instant` <-> tick arithmetic.
 //! - [`arm`]: routing `call_*` to the right shard.
 //! - [`handle`], [`sleep`], [`timeout`]: the public types.
+//! - [`periodic`]: `call_every` (one entry re-armed in place); [`interval`]: `Interval`.
 
 pub(crate) mod arm;
 pub(crate) mod clock;
 pub(crate) mod entry;
 pub(crate) mod handle;
+pub(crate) mod interval;
+pub(crate) mod periodic;
 pub(crate) mod shard;
 pub(crate) mod sleep;
 pub(crate) mod timeout;
 pub(crate) mod wheel;
 
 pub use handle::TimerHandle;
+pub use interval::{Interval, MissedTickBehavior};
 pub use sleep::Sleep;
 pub use timeout::{Elapsed, Timeout};
