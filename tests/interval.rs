@@ -47,7 +47,10 @@ fn burst_delivers_every_missed_tick(workers: usize) {
             ticks.push(i.tick().await - start);
         }
         let expected: Vec<Duration> = (1..=7).map(|k| P * k).collect();
-        assert_eq!(ticks, expected, "Burst: s+p .. s+7p, the missed ones back to back");
+        assert_eq!(
+            ticks, expected,
+            "Burst: s+p .. s+7p, the missed ones back to back"
+        );
     });
 }
 
@@ -56,13 +59,22 @@ fn skip_drops_missed_ticks_and_keeps_the_grid(workers: usize) {
     rt.block_on(async {
         let (mut i, start) = stalled(MissedTickBehavior::Skip).await;
         let (late, before, after) = timed_tick(&mut i).await;
-        assert_eq!(late, start + P, "the late tick reports its scheduled instant");
+        assert_eq!(
+            late,
+            start + P,
+            "the late tick reports its scheduled instant"
+        );
         let next = i.tick().await;
         let (lo, hi) = (grid_after(start, before), grid_after(start, after));
         assert!(lo >= 6, "stalled 5.5 periods");
         let k = (lo..=hi)
             .find(|&k| next == start + P * k)
-            .unwrap_or_else(|| panic!("{:?} is not the grid point after the late tick", next - start));
+            .unwrap_or_else(|| {
+                panic!(
+                    "{:?} is not the grid point after the late tick",
+                    next - start
+                )
+            });
         assert_eq!(i.tick().await, start + P * (k + 1));
         assert_eq!(i.tick().await, start + P * (k + 2));
     });
@@ -76,11 +88,18 @@ fn delay_moves_the_grid_to_now(workers: usize) {
         assert_eq!(late, start + P);
         // The next tick is one period after the clock reading inside that poll.
         let (second, _, returned) = timed_tick(&mut i).await;
-        assert!(second >= before + P && second <= after + P, "Delay: now + p");
+        assert!(
+            second >= before + P && second <= after + P,
+            "Delay: now + p"
+        );
         assert!(second - start > P * 6, "not on the old grid");
         // From there one period at a time (or, if woken late, one period after that wake).
         let third = i.tick().await;
-        assert!(third >= second + P && third <= returned + P, "{:?}", third - second);
+        assert!(
+            third >= second + P && third <= returned + P,
+            "{:?}",
+            third - second
+        );
     });
 }
 
@@ -93,7 +112,10 @@ fn on_time_ticks_are_exact(workers: usize) {
         for k in 0..4 {
             assert_eq!(i.tick().await, start + Duration::from_millis(50) * k);
         }
-        assert!(h.time() >= start + Duration::from_millis(150), "never early");
+        assert!(
+            h.time() >= start + Duration::from_millis(150),
+            "never early"
+        );
     });
 }
 

@@ -55,7 +55,11 @@ fn slow_callback_never_overlaps_and_skips(workers: usize) {
     for w in starts.windows(2) {
         // Skip: the next run is the next grid point after the slow run ended (at least 4
         // periods later here), not the missed ones in a burst.
-        assert!(w[1] - w[0] >= Duration::from_millis(35), "runs {:?} apart", w[1] - w[0]);
+        assert!(
+            w[1] - w[0] >= Duration::from_millis(35),
+            "runs {:?} apart",
+            w[1] - w[0]
+        );
     }
     // Every run is at or after a grid point, never before the first one.
     assert!(starts[0] >= start + period);
@@ -75,7 +79,11 @@ fn when_is_the_next_run_on_the_grid(workers: usize) {
     let next = t.when();
     let since = next - first;
     assert!(since >= 2 * period, "when() moved on: {since:?}");
-    assert_eq!(since.as_nanos() % period.as_nanos(), 0, "on the grid: {since:?}");
+    assert_eq!(
+        since.as_nanos() % period.as_nanos(),
+        0,
+        "on the grid: {since:?}"
+    );
     assert!(t.cancel());
 }
 
@@ -103,7 +111,11 @@ fn cancel_from_inside_the_callback(workers: usize) {
         }
     });
     me.set(t.clone()).unwrap();
-    assert_eq!(drops.wait_for(1, LONG), 1, "closure dropped after the cancelling run");
+    assert_eq!(
+        drops.wait_for(1, LONG),
+        1,
+        "closure dropped after the cancelling run"
+    );
     assert_eq!(won.load(SeqCst), 1, "cancel inside the run returned true");
     std::thread::sleep(Duration::from_millis(20));
     assert_eq!(runs.load(SeqCst), 3, "no run after the cancelling one");
@@ -129,9 +141,17 @@ fn cancel_from_another_thread_during_a_run(workers: usize) {
     let t2 = t.clone();
     let cancelled = std::thread::spawn(move || t2.cancel()).join().unwrap();
     assert!(cancelled, "cancel during a run stops every later run");
-    assert_eq!(drops.get(), 0, "the running closure is not dropped under the runner");
+    assert_eq!(
+        drops.get(),
+        0,
+        "the running closure is not dropped under the runner"
+    );
     release_tx.send(()).unwrap();
-    assert_eq!(drops.wait_for(1, LONG), 1, "the runner drops it after the run");
+    assert_eq!(
+        drops.wait_for(1, LONG),
+        1,
+        "the runner drops it after the run"
+    );
     std::thread::sleep(Duration::from_millis(20));
     assert_eq!(runs.load(SeqCst), 1);
     assert!(!t.cancel());
@@ -177,7 +197,10 @@ fn zero_period_panics(_workers: usize) {
     let msg = common::panic_message(&*err).unwrap();
     assert!(msg.contains("period must be non-zero"), "{msg}");
     let err = rt
-        .block_on(rt.handle().spawn(async { spindle::call_every(Duration::ZERO, || {}) }))
+        .block_on(
+            rt.handle()
+                .spawn(async { spindle::call_every(Duration::ZERO, || {}) }),
+        )
         .unwrap_err();
     assert!(err.is_panic());
 }

@@ -62,8 +62,14 @@ impl fmt::Debug for Settings {
         f.debug_struct("Settings")
             .field("max_blocking_threads", &self.max_threads)
             .field("thread_keep_alive", &self.keep_alive)
-            .field("on_thread_start", &self.on_thread_start.as_ref().map(|_| ".."))
-            .field("on_thread_stop", &self.on_thread_stop.as_ref().map(|_| ".."))
+            .field(
+                "on_thread_start",
+                &self.on_thread_start.as_ref().map(|_| ".."),
+            )
+            .field(
+                "on_thread_stop",
+                &self.on_thread_stop.as_ref().map(|_| ".."),
+            )
             .finish()
     }
 }

@@ -49,10 +49,7 @@ where
     F: FnOnce() -> R + Send + 'static,
     R: Send + 'static,
 {
-    let task = Task::new(
-        BlockingTask(Some(f)),
-        BlockingSchedule(shared.clone()),
-    );
+    let task = Task::new(BlockingTask(Some(f)), BlockingSchedule(shared.clone()));
     shared.blocking.submit(shared, task.clone());
     JoinHandle::new(task)
 }
