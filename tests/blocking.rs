@@ -244,7 +244,7 @@ fn runtime_dropped_inside_a_blocking_task(workers: usize) {
     let (tx, rx) = mpsc::channel();
     let rt = Arc::new(Mutex::new(Some(rt)));
     let r = rt.clone();
-    let _ = h.spawn_blocking(move || {
+    let _detached = h.spawn_blocking(move || {
         drop(r.lock().unwrap().take());
         tx.send(()).unwrap();
     });

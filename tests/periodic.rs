@@ -269,7 +269,9 @@ fn after_shutdown_is_cancelled(workers: usize) {
     drop(rt);
     let drops = DropCounter::new();
     let token = drops.token();
-    let t = h.call_every(Duration::from_millis(1), move || drop(&token));
+    let t = h.call_every(Duration::from_millis(1), move || {
+        let _keep = &token;
+    });
     assert!(t.is_cancelled());
     assert_eq!(drops.get(), 1);
 }
