@@ -17,9 +17,9 @@
 //!   and dropped. (S3) none: take a unit of `alive` if below `max` and start a thread. (S4)
 //!   at `max`: nothing; every thread is busy and pops the queue before it goes idle.
 //! - **thread** (T1) pop and run tasks until the queue is empty. (T2) state := IDLE, push its
-//!   slot onto `idle`; fence. (T3) re-check the queue: if non-empty, CAS IDLE -> BUSY (or, if
-//!   a submitter notified it meanwhile, just take BUSY) and go to T1; the slot left in `idle`
-//!   is stale, and the CAS of S2 skips it. (T4) park until unparked or `keep_alive`; NOTIFIED
+//!   slot onto `idle`; fence. (T3) re-check the queue: if non-empty, state := BUSY (whether
+//!   or not a submitter notified it meanwhile: it is awake either way) and go to T1; the
+//!   slot left in `idle` is stale, and the CAS of S2 skips it. (T4) park until unparked or `keep_alive`; NOTIFIED
 //!   -> BUSY and go to T1; still IDLE after the keep-alive: CAS IDLE -> EXITED, give back a
 //!   unit of `alive`; fence; (T5) re-check the queue: if non-empty and a unit of `alive` can
 //!   be taken back, go to T1, else exit.
@@ -79,7 +79,8 @@ pub(crate) struct Pool {
     /// Tasks pushed and not yet popped (the `blocking_queue_depth` metric).
     queued: AtomicUsize,
     idle: Injector<Arc<Slot>>,
-    /// Threads in IDLE (the `blocking_threads_idle` metric).
+    /// Threads idle (the `blocking_idle_threads` metric); each thread adds itself after
+    /// pushing its slot and subtracts itself when it leaves IDLE, so it never underflows.
     num_idle: AtomicUsize,
     /// The spawn budget: threads started and not exiting.
     alive: AtomicUsize,
@@ -158,7 +159,6 @@ impl Pool {
                 .compare_exchange(IDLE, NOTIFIED, SeqCst, SeqCst)
                 .is_ok()
             {
-                self.num_idle.fetch_sub(1, SeqCst);
                 slot.unparker.unpark();
                 return;
             }
@@ -233,10 +233,12 @@ impl Pool {
                 self.alive.fetch_sub(1, SeqCst);
                 return;
             }
-            // T2
+            // T2. The metric is this thread's alone (it adds after the push and subtracts
+            // when it leaves IDLE by any path), so it never underflows, and a thread it
+            // counts as idle can be found in `idle`.
             slot.state.store(IDLE, SeqCst);
-            self.num_idle.fetch_add(1, SeqCst);
             self.idle.push(slot.clone());
+            self.num_idle.fetch_add(1, SeqCst);
             fence(SeqCst);
             // T3
             if !self.queue.is_empty() {
@@ -257,17 +259,11 @@ impl Pool {
         }
     }
 
-    /// T3: back to BUSY, from IDLE (our own CAS) or NOTIFIED (a submitter's, already counted).
+    /// T3: back to BUSY, from IDLE or from NOTIFIED (a submitter's CAS won meanwhile; its
+    /// unpark leaves a token that makes a later park return early, which T4 tolerates).
     fn leave_idle(&self, slot: &Slot) {
-        if slot
-            .state
-            .compare_exchange(IDLE, BUSY, SeqCst, SeqCst)
-            .is_ok()
-        {
-            self.num_idle.fetch_sub(1, SeqCst);
-        } else {
-            slot.state.store(BUSY, SeqCst);
-        }
+        slot.state.store(BUSY, SeqCst);
+        self.num_idle.fetch_sub(1, SeqCst);
     }
 
     /// T4: parks until notified (false) or until the keep-alive ran out or the pool closed
@@ -277,6 +273,7 @@ impl Pool {
         loop {
             if slot.state.load(SeqCst) == NOTIFIED {
                 slot.state.store(BUSY, SeqCst);
+                self.num_idle.fetch_sub(1, SeqCst);
                 return false;
             }
             let expired = deadline.is_some_and(|d| Instant::now() >= d);
