@@ -113,6 +113,44 @@ impl Timer {
     }
 }
 
+/// A `call_every` entry: the real entry steps a worker takes (`time::periodic::run`), with
+/// the ticks passed in by the model.
+pub struct Periodic {
+    entry: Arc<Entry>,
+    handle: TimerHandle,
+}
+
+impl Periodic {
+    /// A periodic entry due at `tick`, not armed on any shard.
+    pub fn unarmed<F: FnMut() + Send + 'static>(tick: u64, f: F) -> Periodic {
+        let entry = Entry::new_periodic(tick, 0, Instant::now(), Duration::from_millis(1), f);
+        let shard = Arc::new(shard::Shard::new(Parker::new().unparker()));
+        let handle = TimerHandle::new(entry.clone(), shard, Instant::now());
+        Periodic { entry, handle }
+    }
+
+    /// `TimerHandle::cancel` from another thread.
+    pub fn cancel(&self) -> bool {
+        self.handle.cancel()
+    }
+
+    /// One run as a worker makes it: due at `now`, QUEUED -> FIRING, call in place, re-arm
+    /// for `now + 1`. `None` if it did not run; `Some(true)` if the runner must push it back
+    /// to its shard, `Some(false)` if the run ended it (cancelled during the run).
+    pub fn run_once(&self, now: u64) -> Option<bool> {
+        if self.entry.on_due(now) != crate::time::entry::Due::Queued || !self.entry.start_periodic()
+        {
+            return None;
+        }
+        let _ = self.entry.call_periodic();
+        Some(self.entry.rearm(now + 1) == crate::time::entry::Rearm::Push)
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        self.handle.is_cancelled()
+    }
+}
+
 /// One timer shard, driven by hand: the caller plays the owner thread and other threads.
 #[derive(Clone)]
 pub struct Shard(Arc<shard::Shard>);

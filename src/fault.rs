@@ -48,6 +48,9 @@ pub enum Fault {
     /// `Deferred::cancel` as a load then a store instead of a CAS: cancel and `set_result`
     /// can both win.
     DeferredCancelNotAtomic,
+    /// `Entry::cancel` of a periodic entry during its run drops the closure, as a one-shot
+    /// cancel does, while the runner is calling it (data race on the callback cell).
+    PeriodicCancelDropsDuringRun,
 }
 
 #[cfg(loom)]

@@ -322,7 +322,10 @@ impl Entry {
             })
             .ok()?
         };
-        if prev & PHASE_MASK == FIRING {
+        // seeded fault (loom only): `PeriodicCancelDropsDuringRun` drops the closure under the
+        // runner, as a one-shot cancel would.
+        let keep = !crate::fault::is(crate::fault::Fault::PeriodicCancelDropsDuringRun);
+        if prev & PHASE_MASK == FIRING && keep {
             // A periodic run is in progress: its runner owns the cell and drops the closure.
             return Some(Cancelled {
                 was_staged: prev & STAGED != 0,

@@ -204,8 +204,8 @@ impl Interval {
     /// rt.block_on(async {
     ///     let mut i = spindle::interval(Duration::from_millis(5));
     ///     i.tick().await;
-    ///     i.reset();
     ///     let before = spindle::Handle::current().time();
+    ///     i.reset();
     ///     let t = i.tick().await;
     ///     assert!(t >= before + Duration::from_millis(5));
     /// });
