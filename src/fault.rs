@@ -51,6 +51,10 @@ pub enum Fault {
     /// `Entry::cancel` of a periodic entry during its run drops the closure, as a one-shot
     /// cancel does, while the runner is calling it (data race on the callback cell).
     PeriodicCancelDropsDuringRun,
+    /// A blocking-pool thread going idle skips the queue re-check after publishing its slot
+    /// (T3): a submitter that found no idle slot and the pool at its limit leaves its task in
+    /// the queue while the thread parks (lost wakeup).
+    PoolIdleSkipsRecheck,
 }
 
 #[cfg(loom)]

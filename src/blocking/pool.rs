@@ -240,8 +240,9 @@ impl Pool {
             self.idle.push(slot.clone());
             self.num_idle.fetch_add(1, SeqCst);
             fence(SeqCst);
-            // T3
-            if !self.queue.is_empty() {
+            // T3 (seeded fault (loom only): `PoolIdleSkipsRecheck` parks without looking).
+            let recheck = !crate::fault::is(crate::fault::Fault::PoolIdleSkipsRecheck);
+            if recheck && !self.queue.is_empty() {
                 self.leave_idle(slot);
                 continue;
             }

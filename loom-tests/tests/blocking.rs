@@ -1,0 +1,39 @@
+//! Path 11: the blocking pool's submit racing a pool thread going idle (`blocking::pool`).
+#![cfg(loom)]
+
+use spindle::Builder;
+use spindle_loom_tests::{model, model_catches, Counter, Fault};
+
+/// A runtime with one worker and a pool of at most one thread. The first `spawn_blocking`
+/// starts the thread; the second races it while it finishes the first task and goes idle
+/// (publish its slot, fence, re-check the queue, park), with the pool at its limit, so the
+/// task is only run if the submitter finds the idle slot or the thread finds the task. Both
+/// run exactly once; a lost wakeup leaves the `block_on` thread and the pool thread parked,
+/// which loom reports as a deadlock.
+fn submit_vs_thread_going_idle() {
+    let rt = Builder::new()
+        .worker_threads(1)
+        .max_blocking_threads(1)
+        .build()
+        .unwrap();
+    let runs = Counter::new();
+    let (a, b) = (runs.clone(), runs.clone());
+    let first = rt.handle().spawn_blocking(move || a.inc());
+    let second = rt.handle().spawn_blocking(move || b.inc());
+    rt.block_on(async {
+        first.await.unwrap();
+        second.await.unwrap();
+    });
+    assert_eq!(runs.get(), 2);
+    drop(rt);
+}
+
+#[test]
+fn blocking_submit_vs_thread_going_idle() {
+    model(submit_vs_thread_going_idle);
+}
+
+#[test]
+fn blocking_submit_vs_idle_catches_missing_recheck() {
+    model_catches(Fault::PoolIdleSkipsRecheck, submit_vs_thread_going_idle);
+}
