@@ -48,6 +48,10 @@ pub enum Fault {
     /// `Deferred::cancel` as a load then a store instead of a CAS: cancel and `set_result`
     /// can both win.
     DeferredCancelNotAtomic,
+    /// `quiet::Agent::wake` does not count the woken agent before it is unparked (it counts
+    /// itself when it runs): the last worker to park finds the runtime quiet and moves the
+    /// paused clock past the woken `block_on` future's work.
+    QuietWakeEntersLate,
 }
 
 #[cfg(loom)]

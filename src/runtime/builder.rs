@@ -30,6 +30,9 @@ pub struct Builder {
     pub(crate) thread_name: String,
     pub(crate) timer_tick: Duration,
     pub(crate) on_callback_panic: Option<Arc<PanicHook>>,
+    // Virtual time (`time::pause`): the clock starts paused; auto-advance when quiet.
+    pub(crate) start_paused: bool,
+    pub(crate) auto_advance: bool,
 }
 
 impl Default for Builder {
@@ -48,6 +51,8 @@ impl fmt::Debug for Builder {
                 "on_callback_panic",
                 &self.on_callback_panic.as_ref().map(|_| ".."),
             )
+            .field("start_paused", &self.start_paused)
+            .field("auto_advance", &self.auto_advance)
             .finish()
     }
 }
@@ -66,6 +71,8 @@ impl Builder {
             thread_name: "spindle-worker".to_owned(),
             timer_tick: Duration::from_millis(1),
             on_callback_panic: None,
+            start_paused: false,
+            auto_advance: true,
         }
     }
 

@@ -64,6 +64,11 @@ impl Runtime {
             Clock::new(config.timer_tick),
             config.on_callback_panic.clone(),
         ));
+        // Virtual time: before any worker starts, so they all see it.
+        shared.vt.set_auto_advance(config.auto_advance);
+        if config.start_paused {
+            shared.clock.pause();
+        }
         let rt = Runtime {
             handle: Handle::from_shared(shared.clone()),
             threads: Mutex::new(Vec::new()),

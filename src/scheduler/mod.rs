@@ -8,6 +8,8 @@
 pub(crate) mod idle;
 pub(crate) mod metrics;
 pub(crate) mod queue;
+// Virtual time: the "runtime is quiet" decision.
+pub(crate) mod quiet;
 pub(crate) mod worker;
 
 use crate::loom::sync::atomic::{fence, AtomicBool, Ordering::*};
@@ -56,6 +58,8 @@ pub(crate) struct Shared {
     pub(crate) clock: Clock,
     pub(crate) counters: Counters,
     pub(crate) on_callback_panic: Option<Arc<PanicHook>>,
+    /// Virtual time: agent count for the quiet decision, auto-advance, pending `advance`s.
+    pub(crate) vt: crate::time::pause::VirtualTime,
     closed: AtomicBool,
     /// Number of worker threads still running, for `shutdown_timeout`.
     running: Mutex<usize>,
@@ -84,6 +88,7 @@ impl Shared {
             clock,
             counters: Counters::new(workers),
             on_callback_panic,
+            vt: crate::time::pause::VirtualTime::new(workers),
             closed: AtomicBool::new(false),
             running: Mutex::new(workers),
             exited: Condvar::new(),
