@@ -71,6 +71,8 @@ pub(crate) fn run<F: Future>(shared: &Arc<Shared>, future: F) -> F::Output {
             quiet::settle(&shared.vt.quiet, t, &RuntimeWorld(shared));
         }
         parker.park(None);
-        agent.resume(&shared.vt.quiet);
+        if let Some(t) = agent.resume(&shared.vt.quiet) {
+            quiet::settle(&shared.vt.quiet, t, &RuntimeWorld(shared));
+        }
     }
 }

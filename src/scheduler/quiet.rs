@@ -18,7 +18,8 @@
 //!
 //! **The rule for wakes.** Whoever makes an agent runnable counts it *before* making it
 //! runnable: a `block_on` thread's waker calls `enter` and only then unparks the thread
-//! ([`Agent::wake`]). Workers are the one exception: a parked worker counts itself when it
+//! ([`Agent::wake`]), and an agent that counts itself ([`Agent::resume`]) does so before it
+//! shows as runnable. Workers are the one exception: a parked worker counts itself when it
 //! wakes, because every reason to unpark a worker is work that [`World::busy`] sees (a
 //! queued task or callback, a due timer, a drained inbox), published before the unpark.
 //!
@@ -148,10 +149,17 @@ pub(crate) fn settle<W: World>(quiet: &Quiet, mut token: Token, world: &W) {
 
 const IDLE: u8 = 0;
 const RUNNABLE: u8 = 1;
-const DONE: u8 = 2;
+/// Runnable, and woken again while running: the next `idle` must not stop counting.
+const NOTIFIED: u8 = 2;
+const DONE: u8 = 3;
 
-/// An agent that is made runnable by wakers (a `block_on` thread): counted from `RUNNABLE`
-/// until it goes `IDLE` again, never after `DONE`.
+/// An agent that is made runnable by wakers (a `block_on` thread): counted from a wake (or
+/// its start) until it goes idle with no wake pending, never after `finish`.
+///
+/// A wake that comes while the agent runs (it polled, registered its waker, and has not
+/// called `idle` yet) marks it `NOTIFIED`, and the `idle` that follows keeps it counted: it
+/// is about to run again. Without that, it would stop counting between `idle` and its next
+/// poll with a wake pending, and the clock could move past that poll.
 #[derive(Debug)]
 pub(crate) struct Agent {
     state: AtomicU8,
@@ -170,44 +178,71 @@ impl Agent {
         if crate::fault::is(Fault::QuietWakeEntersLate) {
             return; // seeded fault (loom only): the woken thread counts itself, too late
         }
-        if self
-            .state
-            .compare_exchange(IDLE, RUNNABLE, SeqCst, SeqCst)
-            .is_ok()
-        {
+        let mut s = self.state.load(SeqCst);
+        loop {
+            let next = match s {
+                IDLE => RUNNABLE,
+                RUNNABLE => NOTIFIED,
+                _ => return, // already notified, or gone
+            };
+            match self.state.compare_exchange(s, next, SeqCst, SeqCst) {
+                Ok(_) => break,
+                Err(actual) => s = actual,
+            }
+        }
+        if s == IDLE {
             quiet.enter();
         }
     }
 
     /// The agent runs (after a wake-up, spurious or not): counts itself if no waker did.
-    pub(crate) fn resume(&self, quiet: &Quiet) {
+    /// It counts itself *before* it shows as runnable: a waker that sees it runnable does
+    /// not count it, so a gap between the two would let the clock move while it runs. If a
+    /// waker counted it meanwhile, it takes its own count back; the caller settles with the
+    /// token, if any.
+    pub(crate) fn resume(&self, quiet: &Quiet) -> Option<Token> {
+        if self.state.load(SeqCst) != IDLE {
+            return None; // a waker counted us
+        }
+        quiet.enter();
         if self
             .state
             .compare_exchange(IDLE, RUNNABLE, SeqCst, SeqCst)
             .is_ok()
         {
-            quiet.enter();
+            return None;
+        }
+        quiet.leave()
+    }
+
+    /// The agent is about to wait: stops counting unless a wake came meanwhile; the caller
+    /// settles with the token.
+    pub(crate) fn idle(&self, quiet: &Quiet) -> Option<Token> {
+        match self.state.compare_exchange(RUNNABLE, IDLE, SeqCst, SeqCst) {
+            Ok(_) => quiet.leave(),
+            Err(NOTIFIED) => {
+                // Woken while running: stay counted, run again (the unpark is pending).
+                let _ = self
+                    .state
+                    .compare_exchange(NOTIFIED, RUNNABLE, SeqCst, SeqCst);
+                None
+            }
+            Err(_) => None,
         }
     }
 
-    /// The agent is about to wait: stops counting; the caller settles with the token.
-    pub(crate) fn idle(&self, quiet: &Quiet) -> Option<Token> {
-        if self
-            .state
-            .compare_exchange(RUNNABLE, IDLE, SeqCst, SeqCst)
-            .is_ok()
-        {
-            return quiet.leave();
-        }
-        None
+    /// Whether the agent counts (for the loom model).
+    #[allow(dead_code)]
+    pub(crate) fn is_counted(&self) -> bool {
+        matches!(self.state.load(SeqCst), RUNNABLE | NOTIFIED)
     }
 
     /// The agent is gone for good: later wakes count nothing.
     pub(crate) fn finish(&self, quiet: &Quiet) -> Option<Token> {
-        if self.state.swap(DONE, SeqCst) == RUNNABLE {
-            return quiet.leave();
+        match self.state.swap(DONE, SeqCst) {
+            RUNNABLE | NOTIFIED => quiet.leave(),
+            _ => None,
         }
-        None
     }
 }
 
@@ -233,9 +268,11 @@ mod tests {
         a.wake(&q);
         a.wake(&q);
         assert_eq!(q.active(), 1);
+        assert!(a.idle(&q).is_none(), "woken while running: still counted");
+        assert_eq!(q.active(), 1);
         assert!(a.idle(&q).is_some());
         a.wake(&q);
-        a.resume(&q);
+        assert!(a.resume(&q).is_none());
         assert_eq!(q.active(), 1);
         assert!(a.finish(&q).is_some());
         a.wake(&q);
