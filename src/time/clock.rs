@@ -64,7 +64,7 @@ impl Clock {
     }
 
     /// The runtime's current time (the paused instant while paused).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn now(&self) -> Instant {
         // Acquire: pairs with the Release stores in `pause`/`resume`/`set_paused` (a `SHIFTED`
         // reader then sees the `offset` stored before it).
@@ -76,7 +76,7 @@ impl Clock {
     }
 
     /// The current tick: whole ticks elapsed since start.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn now_tick(&self) -> u64 {
         // Acquire: as in `now`.
         let mode = self.mode.load(Acquire);
@@ -87,6 +87,7 @@ impl Clock {
     }
 
     #[cold]
+    #[inline(never)]
     fn virtual_now(&self, mode: u64) -> Instant {
         let nanos = if mode == SHIFTED {
             self.shifted_nanos()
@@ -229,6 +230,7 @@ impl Clock {
     }
 
     /// `now + delay`, saturating: `Duration::MAX` becomes a far instant that maps to MAX_TICK.
+    #[inline]
     pub(crate) fn deadline_after(&self, delay: Duration) -> Instant {
         let now = self.now();
         now.checked_add(delay).unwrap_or_else(|| far_future(now))
