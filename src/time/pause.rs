@@ -189,7 +189,7 @@ impl Builder {
     /// let h = rt.handle().clone();
     /// let t0 = h.time();
     /// // A one-hour sleep completes at once: nothing else runs, so the clock jumps.
-    /// rt.block_on(spindle::sleep(Duration::from_secs(3600)));
+    /// rt.block_on(h.sleep(Duration::from_secs(3600)));
     /// assert_eq!(h.time() - t0, Duration::from_secs(3600));
     /// ```
     pub fn start_paused(&mut self, paused: bool) -> &mut Self {
@@ -312,8 +312,10 @@ impl Handle {
     /// let h = rt.handle().clone();
     /// let fired = Arc::new(AtomicU32::new(0));
     /// let f = fired.clone();
-    /// h.call_later(Duration::from_secs(30), move || { f.fetch_add(1, Ordering::SeqCst); });
     /// rt.block_on(async {
+    ///     // Armed inside block_on: with auto-advance on, a timer armed from a thread outside
+    ///     // the runtime could be jumped to before the advance below (see `auto_advance`).
+    ///     h.call_later(Duration::from_secs(30), move || { f.fetch_add(1, Ordering::SeqCst); });
     ///     h.advance(Duration::from_secs(29)).await;
     ///     assert_eq!(fired.load(Ordering::SeqCst), 0);
     ///     h.advance(Duration::from_secs(1)).await;
