@@ -437,7 +437,32 @@ fn pause_at_runtime_with_auto_advance(workers: usize) {
     assert!(never.cancel());
 }
 
+/// A runtime that never goes quiet (a task that keeps yielding) holds `advance` back; dropping
+/// the runtime completes it rather than leaving its thread hanging.
+fn shutdown_completes_pending_advance(workers: usize) {
+    let rt = paused(workers, false);
+    let h = rt.handle().clone();
+    let spinning = Arc::new(AtomicBool::new(false));
+    let s = spinning.clone();
+    h.spawn(async move {
+        loop {
+            s.store(true, SeqCst);
+            spindle::yield_now().await;
+        }
+    });
+    assert!(wait_until(10 * SEC, || spinning.load(SeqCst)));
+    let t0 = h.time();
+    let h2 = h.clone();
+    let advancer = std::thread::spawn(move || futures::executor::block_on(h2.advance(SEC)));
+    std::thread::sleep(30 * MS);
+    assert!(!advancer.is_finished(), "a busy runtime is never quiet");
+    assert_eq!(h.time(), t0);
+    drop(rt);
+    advancer.join().unwrap();
+}
+
 rt_suite!(
+    shutdown_completes_pending_advance,
     one_hour_timeout_is_instant,
     retry_backoff_stepped,
     thousand_callbacks_in_deadline_order,

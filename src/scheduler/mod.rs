@@ -192,6 +192,8 @@ impl Shared {
     /// Step 1: refuse new work and wake every worker so it sees the flag.
     pub(crate) fn begin_shutdown(&self) {
         self.closed.store(true, SeqCst);
+        // Virtual time: pending `advance`s complete rather than wait for a dead runtime.
+        crate::time::pause::on_shutdown(self);
         for i in self.idle.take_all() {
             self.unparkers[i].unpark();
         }

@@ -4,8 +4,8 @@
 //! **Agents.** The runtime counts its *agents*, the threads that may produce work or read the
 //! clock on its behalf: every worker thread that is not parked, every thread inside
 //! `block_on` whose future is runnable, and every running blocking task (hook:
-//! [`Quiet::blocking_started`] / [`Quiet::blocking_finished`], unused until a blocking pool
-//! calls them, so the count of blocking tasks is 0). Threads that merely hold a `Handle` are
+//! `time::pause::blocking_task_started` / `blocking_task_finished`, unused until a blocking
+//! pool calls them, so the count of blocking tasks is 0). Threads that merely hold a `Handle` are
 //! *not* agents: the runtime cannot know that they will arm a timer later (see
 //! `time::pause` for what that means to users).
 //!
@@ -102,14 +102,15 @@ impl Quiet {
             .is_ok()
     }
 
-    /// Hook for a blocking pool: a blocking task starts running (counts as an agent).
+    /// A blocking task starts running (counts as an agent); see
+    /// `time::pause::blocking_task_started`, the hook a blocking pool calls.
     #[allow(dead_code)]
     pub(crate) fn blocking_started(&self) {
         self.enter();
     }
 
-    /// Hook for a blocking pool: a blocking task finished; the caller then runs
-    /// [`settle`] with the token, if any.
+    /// A blocking task finished; the caller then runs [`settle`] with the token, if any
+    /// (`time::pause::blocking_task_finished`).
     #[allow(dead_code)]
     pub(crate) fn blocking_finished(&self) -> Option<Token> {
         self.leave()

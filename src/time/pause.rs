@@ -167,6 +167,30 @@ pub(crate) fn worker_busy(shared: &Shared) {
     shared.vt.quiet.enter();
 }
 
+/// Hook for a blocking pool: a blocking task starts running. While any runs, the runtime is
+/// not quiet, so a paused clock does not auto-advance (as in tokio, a blocking task is how
+/// a test holds time still while it waits on something outside the runtime).
+#[allow(dead_code)]
+pub(crate) fn blocking_task_started(shared: &Shared) {
+    shared.vt.quiet.blocking_started();
+}
+
+/// Hook for a blocking pool: a blocking task finished (returned or panicked); if it was the
+/// last agent, the quiet decision runs here.
+#[allow(dead_code)]
+pub(crate) fn blocking_task_finished(shared: &Shared) {
+    if let Some(t) = shared.vt.quiet.blocking_finished() {
+        quiet::settle(&shared.vt.quiet, t, &RuntimeWorld(shared));
+    }
+}
+
+/// Shutdown: pending `advance`s complete (they poll `Ready` on a closed runtime).
+pub(crate) fn on_shutdown(shared: &Shared) {
+    for w in shared.vt.take_reached(None) {
+        w.wake();
+    }
+}
+
 /// The calling thread acts as an agent for a moment, so that a change it just made (an
 /// `advance` registered, the clock paused) is decided on even if the runtime was already
 /// quiet and nobody else will leave.
@@ -299,7 +323,10 @@ impl Handle {
     /// (far beyond any finite deadline, but a `Duration::MAX` sleep still never fires).
     ///
     /// A task that never stops running keeps the runtime from being quiet, so `advance`
-    /// waits for it. If the clock is resumed meanwhile, `advance` completes at once.
+    /// waits for it. If the clock is resumed meanwhile, or the runtime shuts down, `advance`
+    /// completes at once. Deadlines are rounded up to the timer tick, so timers whose
+    /// deadlines fall within one tick fire in the same step (possibly in parallel on several
+    /// workers); deadlines at least one tick apart fire in order.
     ///
     /// # Panics
     /// When first polled on a running (not paused) clock, with a message saying so.
@@ -346,6 +373,9 @@ impl Future for Advance {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = self.get_mut();
         let shared = &this.handle.shared;
+        if shared.is_closed() {
+            return Poll::Ready(()); // shut down: nothing will move the clock again
+        }
         let Some(now) = shared.clock.paused_nanos() else {
             if this.state.is_none() {
                 panic!("{ADVANCE_RUNNING}");
