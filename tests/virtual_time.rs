@@ -461,7 +461,44 @@ fn shutdown_completes_pending_advance(workers: usize) {
     advancer.join().unwrap();
 }
 
+struct PanicWaker;
+
+impl std::task::Wake for PanicWaker {
+    fn wake(self: Arc<Self>) {
+        panic!("advance waker panics");
+    }
+}
+
+/// A waker that panics when its `advance` completes (user code, run by the quiet decision on
+/// a worker or another thread) is contained: the runtime keeps deciding and moving time.
+fn panicking_advance_waker_is_contained(workers: usize) {
+    let rt = paused(workers, false);
+    let h = rt.handle().clone();
+    let t0 = h.time();
+    let waker = std::task::Waker::from(Arc::new(PanicWaker));
+    let mut cx = std::task::Context::from_waker(&waker);
+    let mut adv = Box::pin(h.advance(SEC));
+    // Its first poll may already run the whole decision (the runtime is quiet).
+    let first = std::future::Future::poll(adv.as_mut(), &mut cx).is_ready();
+    futures::executor::block_on(h.advance(2 * SEC));
+    assert!(first || std::future::Future::poll(adv.as_mut(), &mut cx).is_ready());
+    // 2 s, or 3 s if the first advance had only moved the clock when the second started.
+    let t1 = h.time();
+    assert!(t1 - t0 >= 2 * SEC && t1 - t0 <= 3 * SEC);
+    rt.block_on(async {
+        let mut s = Box::pin(h.sleep(SEC));
+        assert!(poll_once(s.as_mut()).await.is_pending());
+        h.advance(SEC).await;
+        assert!(
+            s.is_elapsed(),
+            "the runtime still moves time and fires timers"
+        );
+    });
+    assert_eq!(h.time() - t1, SEC);
+}
+
 rt_suite!(
+    panicking_advance_waker_is_contained,
     shutdown_completes_pending_advance,
     one_hour_timeout_is_instant,
     retry_backoff_stepped,

@@ -81,6 +81,15 @@ pub(crate) enum Plan {
     WakeAdvance(u64),
 }
 
+/// Wakes the `advance`s whose target is reached. A waker is user code and may panic; that
+/// must not take down the worker (or the shutdown) that runs the decision, nor leave its
+/// commit counted.
+fn wake_all(wakers: Vec<Waker>) {
+    for w in wakers {
+        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| w.wake()));
+    }
+}
+
 /// The runtime as the quiet protocol sees it.
 pub(crate) struct RuntimeWorld<'a>(pub(crate) &'a Shared);
 
@@ -137,9 +146,7 @@ impl World for RuntimeWorld<'_> {
         let s = self.0;
         let nanos = match plan {
             Plan::WakeAdvance(now) => {
-                for w in s.vt.take_reached(Some(now)) {
-                    w.wake();
-                }
+                wake_all(s.vt.take_reached(Some(now)));
                 return;
             }
             Plan::Move(nanos) => nanos,
@@ -186,9 +193,7 @@ pub(crate) fn blocking_task_finished(shared: &Shared) {
 
 /// Shutdown: pending `advance`s complete (they poll `Ready` on a closed runtime).
 pub(crate) fn on_shutdown(shared: &Shared) {
-    for w in shared.vt.take_reached(None) {
-        w.wake();
-    }
+    wake_all(shared.vt.take_reached(None));
 }
 
 /// The calling thread acts as an agent for a moment, so that a change it just made (an
@@ -295,9 +300,7 @@ impl Handle {
     pub fn resume(&self) {
         let shared = &self.shared;
         shared.clock.resume();
-        for w in shared.vt.take_reached(None) {
-            w.wake();
-        }
+        wake_all(shared.vt.take_reached(None));
         // Parked workers computed their wake-ups (none) on the paused clock.
         for u in shared.unparkers.iter() {
             u.unpark();
