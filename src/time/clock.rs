@@ -63,8 +63,10 @@ impl Clock {
         }
     }
 
-    /// The runtime's current time (the paused instant while paused).
-    #[inline(always)]
+    /// The runtime's current time (the paused instant while paused). Not inlined: the check
+    /// and its cold branch would grow every caller (measured: callers then stop being
+    /// inlined themselves, which costs more than this call).
+    #[inline(never)]
     pub(crate) fn now(&self) -> Instant {
         // Acquire: pairs with the Release stores in `pause`/`resume`/`set_paused` (a `SHIFTED`
         // reader then sees the `offset` stored before it).
