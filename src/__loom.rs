@@ -379,3 +379,76 @@ impl SharedProbe {
 pub fn promise_pair<T: Send + 'static>() -> (crate::Promise<T>, crate::Deferred<T>) {
     crate::future::pair()
 }
+
+// ----- virtual time: the quiet decision -----
+
+/// The real quiet protocol (`scheduler::quiet`): the agent count, the token/commit decision
+/// and the `block_on` thread's wake accounting, with a stand-in for the runtime.
+pub struct QuietProbe(crate::scheduler::quiet::Quiet);
+
+/// A `block_on` thread's accounting (`scheduler::quiet::Agent`), as its waker and its loop use it.
+pub struct AgentProbe(crate::scheduler::quiet::Agent);
+
+/// The runtime as the decision sees it: `busy`, `plan` (whether a quiet runtime would move
+/// the clock) and `apply` (the move).
+pub struct WorldProbe {
+    pub busy: Box<dyn Fn() -> bool + Send + Sync>,
+    pub plan: Box<dyn Fn() -> bool + Send + Sync>,
+    pub apply: Box<dyn Fn() + Send + Sync>,
+}
+
+impl crate::scheduler::quiet::World for WorldProbe {
+    type Plan = ();
+    fn busy(&self) -> bool {
+        (self.busy)()
+    }
+    fn plan(&self) -> Option<()> {
+        (self.plan)().then_some(())
+    }
+    fn apply(&self, _: ()) {
+        (self.apply)()
+    }
+}
+
+impl QuietProbe {
+    /// `agents` agents, all running.
+    pub fn new(agents: usize) -> QuietProbe {
+        QuietProbe(crate::scheduler::quiet::Quiet::new(agents))
+    }
+    /// A worker returns from park.
+    pub fn enter(&self) {
+        self.0.enter()
+    }
+    /// A worker parks (`time::pause::worker_idle`): leave, and decide if last.
+    pub fn leave_and_settle(&self, world: &WorldProbe) {
+        crate::scheduler::quiet::leave_and_settle(&self.0, world)
+    }
+    /// A `block_on` thread that is running (counted by the caller's `new`).
+    pub fn agent(&self) -> AgentProbe {
+        AgentProbe(crate::scheduler::quiet::Agent::new_runnable())
+    }
+    /// Its waker (before the unpark).
+    pub fn wake(&self, a: &AgentProbe) {
+        a.0.wake(&self.0)
+    }
+    /// It returns from park.
+    pub fn resume(&self, a: &AgentProbe, world: &WorldProbe) {
+        if let Some(t) = a.0.resume(&self.0) {
+            crate::scheduler::quiet::settle(&self.0, t, world);
+        }
+    }
+    /// Its future returned `Pending`: stop counting, decide if last (`runtime::block_on`).
+    /// Returns whether it stopped counting (not if a wake came while it ran).
+    pub fn idle_and_settle(&self, a: &AgentProbe, world: &WorldProbe) -> bool {
+        if let Some(t) = a.0.idle(&self.0) {
+            crate::scheduler::quiet::settle(&self.0, t, world);
+        }
+        !a.0.is_counted()
+    }
+    /// Its future is Ready: `block_on` returns (`runtime::block_on`'s `Finish`).
+    pub fn finish_and_settle(&self, a: &AgentProbe, world: &WorldProbe) {
+        if let Some(t) = a.0.finish(&self.0) {
+            crate::scheduler::quiet::settle(&self.0, t, world);
+        }
+    }
+}

@@ -55,6 +55,10 @@ pub enum Fault {
     /// (T3): a submitter that found no idle slot and the pool at its limit leaves its task in
     /// the queue while the thread parks (lost wakeup).
     PoolIdleSkipsRecheck,
+    /// `quiet::Agent::wake` does not count the woken agent before it is unparked (it counts
+    /// itself when it runs): the last worker to park finds the runtime quiet and moves the
+    /// paused clock past the woken `block_on` future's work.
+    QuietWakeEntersLate,
 }
 
 #[cfg(loom)]

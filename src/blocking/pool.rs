@@ -145,6 +145,9 @@ impl Pool {
         if self.is_closed() {
             return task.shutdown();
         }
+        // Virtual time: a queued or running blocking task holds auto-advance (tokio's rule);
+        // counted before the push, uncounted when a pool thread is done with it (`work`).
+        crate::time::pause::blocking_task_started(shared);
         // Relaxed: a statistic (decremented by `pop`).
         self.queued.fetch_add(1, Relaxed);
         self.queue.push(task);
@@ -171,6 +174,7 @@ impl Pool {
                     // Nobody would ever run it: cancel a queued task rather than hang.
                     if let Some(t) = self.pop() {
                         t.shutdown();
+                        crate::time::pause::blocking_task_finished(shared);
                     }
                 }
             }
@@ -223,11 +227,12 @@ impl Pool {
     }
 
     /// T1-T5. Returns when the thread must exit.
-    fn work(&self, slot: &Arc<Slot>, parker: &Parker) {
+    fn work(&self, shared: &Shared, slot: &Arc<Slot>, parker: &Parker) {
         loop {
             while !self.is_closed() {
                 let Some(task) = self.pop() else { break };
                 task.run(); // panics are caught by the task (JoinError::is_panic)
+                crate::time::pause::blocking_task_finished(shared);
             }
             if self.is_closed() {
                 self.alive.fetch_sub(1, SeqCst);
@@ -344,7 +349,7 @@ fn thread_main(shared: Arc<Shared>, slot: Arc<Slot>, parker: Parker) {
     let handle = Handle::from_shared(shared.clone());
     context::enter_runtime_thread(&handle, || {
         hooks::run_start(pool.settings.on_thread_start.as_deref());
-        pool.work(&slot, &parker);
+        pool.work(&shared, &slot, &parker);
         hooks::run_stop(pool.settings.on_thread_stop.as_deref());
     });
     drop(handle);

@@ -33,6 +33,9 @@ pub struct Builder {
     // ----- blocking pool and thread hooks (issue 14): `blocking::api`, `runtime::hooks` -----
     /// `max_blocking_threads`, `thread_keep_alive`, `on_thread_start`, `on_thread_stop`.
     pub(crate) blocking: crate::blocking::Settings,
+    // Virtual time (`time::pause`): the clock starts paused; auto-advance when quiet.
+    pub(crate) start_paused: bool,
+    pub(crate) auto_advance: bool,
 }
 
 impl Default for Builder {
@@ -52,6 +55,8 @@ impl fmt::Debug for Builder {
                 &self.on_callback_panic.as_ref().map(|_| ".."),
             )
             .field("blocking", &self.blocking)
+            .field("start_paused", &self.start_paused)
+            .field("auto_advance", &self.auto_advance)
             .finish()
     }
 }
@@ -71,6 +76,8 @@ impl Builder {
             timer_tick: Duration::from_millis(1),
             on_callback_panic: None,
             blocking: Default::default(),
+            start_paused: false,
+            auto_advance: true,
         }
     }
 

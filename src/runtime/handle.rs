@@ -92,7 +92,7 @@ impl Handle {
     where
         F: FnOnce() + Send + 'static,
     {
-        time::arm::call_soon(&self.shared, Instant::now(), f)
+        time::arm::call_soon(&self.shared, self.shared.clock.now(), f)
     }
 
     /// Runs `f` after `delay` (asyncio's `loop.call_later`): never earlier, normally within
@@ -221,7 +221,7 @@ impl Handle {
         if context::in_block_on() {
             panic!("spindle: `block_on` called inside another `block_on`; use `.await` instead.");
         }
-        context::enter_block_on(self, || super::block_on::run(future))
+        context::enter_block_on(self, || super::block_on::run(&self.shared, future))
     }
 }
 

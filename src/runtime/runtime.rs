@@ -65,6 +65,11 @@ impl Runtime {
             config.on_callback_panic.clone(),
             crate::blocking::Pool::new(config.blocking.clone(), config.thread_name.clone()),
         ));
+        // Virtual time: before any worker starts, so they all see it.
+        shared.vt.set_auto_advance(config.auto_advance);
+        if config.start_paused {
+            shared.clock.pause();
+        }
         let rt = Runtime {
             handle: Handle::from_shared(shared.clone()),
             threads: Mutex::new(Vec::new()),

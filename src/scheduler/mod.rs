@@ -8,6 +8,8 @@
 pub(crate) mod idle;
 pub(crate) mod metrics;
 pub(crate) mod queue;
+// Virtual time: the "runtime is quiet" decision.
+pub(crate) mod quiet;
 pub(crate) mod worker;
 
 use crate::loom::sync::atomic::{fence, AtomicBool, Ordering::*};
@@ -58,6 +60,8 @@ pub(crate) struct Shared {
     pub(crate) on_callback_panic: Option<Arc<PanicHook>>,
     /// The `spawn_blocking` pool (and the thread hooks' settings), `crate::blocking`.
     pub(crate) blocking: crate::blocking::Pool,
+    /// Virtual time: agent count for the quiet decision, auto-advance, pending `advance`s.
+    pub(crate) vt: crate::time::pause::VirtualTime,
     closed: AtomicBool,
     /// Number of worker threads still running, for `shutdown_timeout`.
     running: Mutex<usize>,
@@ -88,6 +92,7 @@ impl Shared {
             counters: Counters::new(workers),
             on_callback_panic,
             blocking,
+            vt: crate::time::pause::VirtualTime::new(workers),
             closed: AtomicBool::new(false),
             running: Mutex::new(workers),
             exited: Condvar::new(),
@@ -191,6 +196,8 @@ impl Shared {
     /// Step 1: refuse new work and wake every worker so it sees the flag.
     pub(crate) fn begin_shutdown(&self) {
         self.closed.store(true, SeqCst);
+        // Virtual time: pending `advance`s complete rather than wait for a dead runtime.
+        crate::time::pause::on_shutdown(self);
         for i in self.idle.take_all() {
             self.unparkers[i].unpark();
         }

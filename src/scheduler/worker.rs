@@ -283,9 +283,12 @@ impl Worker {
         let deadline = if wake == u64::MAX {
             None
         } else {
-            shared.clock.instant_of(wake)
+            shared.clock.park_deadline(wake)
         };
+        // Virtual time: stop counting as running; the last to stop decides (`time::pause`).
+        crate::time::pause::worker_idle(shared);
         self.parker.park(deadline);
+        crate::time::pause::worker_busy(shared);
         shard.parked_until.store(NOT_PARKED, SeqCst);
         self.leave_sleepers();
     }

@@ -24,7 +24,7 @@ pub(crate) fn call_later<F>(shared: &Arc<Shared>, delay: Duration, f: F) -> Time
 where
     F: FnOnce() + Send + 'static,
 {
-    let now = Instant::now();
+    let now = shared.clock.now();
     let when = now
         .checked_add(delay)
         .unwrap_or_else(|| super::clock::far_future(now));
@@ -38,7 +38,7 @@ pub(crate) fn call_at<F>(shared: &Arc<Shared>, when: Instant, f: F) -> TimerHand
 where
     F: FnOnce() + Send + 'static,
 {
-    if when <= Instant::now() {
+    if when <= shared.clock.now() {
         return call_soon(shared, when, f);
     }
     arm_callback(shared, when, f)

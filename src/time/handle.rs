@@ -85,6 +85,7 @@ impl TimerHandle {
 
 /// Cancels `entry` (armed on `shard`), from any thread; true iff this call won. The winner
 /// counts it and gets the entry out of its wheel (`cancel_bookkeeping`).
+#[inline]
 pub(crate) fn cancel(entry: &Arc<Entry>, shard: &Arc<Shard>) -> bool {
     let Some(cancelled) = entry.cancel() else {
         return false;

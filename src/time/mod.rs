@@ -3,7 +3,8 @@
 //! - [`wheel`]: the single-threaded hierarchical wheel (pure data structure).
 //! - [`entry`]: a timer entry and its atomic state word (armed/queued/firing/fired/cancelled).
 //! - [`shard`]: one worker's wheel plus the lock-free ways in (staging buffer, inbox).
-//! - [`clock`]: `Instant` <-> tick arithmetic.
+//! - [`clock`]: the runtime's clock (pausable) and `Instant` <-> tick arithmetic.
+//! - [`pause`]: virtual time for tests (`pause`, `resume`, `advance`, auto-advance).
 //! - [`arm`]: routing `call_*` to the right shard.
 //! - [`handle`], [`sleep`], [`timeout`]: the public types.
 //! - [`periodic`]: `call_every` (one entry re-armed in place); [`interval`]: `Interval`.
@@ -14,6 +15,8 @@ pub(crate) mod entry;
 pub(crate) mod handle;
 pub(crate) mod interval;
 pub(crate) mod periodic;
+// Virtual time for tests (pause/resume/advance).
+pub(crate) mod pause;
 pub(crate) mod shard;
 pub(crate) mod sleep;
 pub(crate) mod timeout;

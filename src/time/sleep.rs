@@ -66,7 +66,7 @@ impl Sleep {
     pub fn is_elapsed(&self) -> bool {
         match &self.entry {
             Some((e, _)) => e.is_fired(),
-            None => Instant::now() >= self.deadline,
+            None => self.handle.shared.clock.now() >= self.deadline,
         }
     }
 
@@ -101,7 +101,7 @@ impl Sleep {
         let handle = handle.clone();
         this.cancel_entry();
         if let Some(waker) = waker {
-            if Instant::now() < deadline {
+            if handle.shared.clock.now() < deadline {
                 this.entry = arm::arm_waker(&handle.shared, deadline, &waker);
             } else {
                 waker.wake();
@@ -132,7 +132,7 @@ impl Future for Sleep {
                 entry.is_fired() || entry.is_cancelled()
             }
             None => {
-                if Instant::now() >= this.deadline {
+                if this.handle.shared.clock.now() >= this.deadline {
                     true
                 } else {
                     this.entry = arm::arm_waker(&this.handle.shared, this.deadline, cx.waker());
