@@ -42,6 +42,8 @@ pub mod __loom;
 mod fault;
 
 mod future;
+mod io;
+pub mod net;
 mod runtime;
 mod scheduler;
 mod task;
@@ -50,6 +52,7 @@ mod util;
 
 pub use future::{Cancelled, Deferred, Promise};
 pub use runtime::builder::Builder;
+pub use runtime::enter::EnterGuard;
 pub use runtime::handle::{
     call_at, call_later, call_soon, sleep, sleep_until, spawn, timeout, Handle,
 };
@@ -69,7 +72,10 @@ fn _assert_send_sync() {
     send_sync::<TimerHandle>();
     send_sync::<JoinError>();
     send_sync::<JoinHandle<()>>();
-    send::<Sleep>();
+    send_sync::<Sleep>();
+    send_sync::<net::TcpListener>();
+    send_sync::<net::TcpStream>();
+    send_sync::<net::UdpSocket>();
     send::<Timeout<Sleep>>();
     send::<Promise<()>>();
     send::<Deferred<()>>();

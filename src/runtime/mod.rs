@@ -8,3 +8,6 @@ pub(crate) mod handle;
 pub(crate) mod metrics;
 #[allow(clippy::module_inception)]
 pub(crate) mod runtime;
+// I/O: `Handle::enter` and the futures `Spawn` impl.
+pub(crate) mod enter;
+pub(crate) mod spawn_trait;

@@ -57,13 +57,20 @@ impl Runtime {
 
     pub(crate) fn start(config: Builder, workers: usize) -> io::Result<Runtime> {
         let locals: Vec<Local<_>> = (0..workers).map(|_| Local::new()).collect();
-        let parkers: Vec<Parker> = (0..workers).map(|_| Parker::new()).collect();
-        let shared = Arc::new(Shared::new(
-            locals.iter().map(|l| l.stealer()).collect(),
-            parkers.iter().map(|p| p.unparker()).collect(),
-            Clock::new(config.timer_tick),
-            config.on_callback_panic.clone(),
-        ));
+        // I/O driver (`io::driver`): idle workers wait in its poller; its waker unparks them.
+        let io = crate::io::driver::Driver::for_runtime()?;
+        let parkers: Vec<Parker> = (0..workers)
+            .map(|_| Parker::with_io_waker(io.as_ref().map(|d| d.waker())))
+            .collect();
+        let shared = Arc::new(
+            Shared::new(
+                locals.iter().map(|l| l.stealer()).collect(),
+                parkers.iter().map(|p| p.unparker()).collect(),
+                Clock::new(config.timer_tick),
+                config.on_callback_panic.clone(),
+            )
+            .with_io(io),
+        );
         let rt = Runtime {
             handle: Handle::from_shared(shared.clone()),
             threads: Mutex::new(Vec::new()),

@@ -56,6 +56,8 @@ pub(crate) struct Shared {
     pub(crate) clock: Clock,
     pub(crate) counters: Counters,
     pub(crate) on_callback_panic: Option<Arc<PanicHook>>,
+    /// The I/O driver (`io::driver`); `None` in loom models that build a bare `Shared`.
+    pub(crate) io: Option<crate::io::driver::Driver>,
     closed: AtomicBool,
     /// Number of worker threads still running, for `shutdown_timeout`.
     running: Mutex<usize>,
@@ -84,10 +86,17 @@ impl Shared {
             clock,
             counters: Counters::new(workers),
             on_callback_panic,
+            io: None,
             closed: AtomicBool::new(false),
             running: Mutex::new(workers),
             exited: Condvar::new(),
         }
+    }
+
+    /// Attaches the I/O driver (before the `Shared` is shared).
+    pub(crate) fn with_io(mut self, driver: Option<crate::io::driver::Driver>) -> Shared {
+        self.io = driver;
+        self
     }
 
     pub(crate) fn workers(&self) -> usize {
@@ -230,6 +239,10 @@ impl Shared {
             task.shutdown();
         }
         self.drain_injector();
+        // I/O (`io::driver`): every pending I/O future fails, the poller's fds close.
+        if let Some(io) = &self.io {
+            io.shutdown();
+        }
     }
 }
 

@@ -136,6 +136,8 @@ impl Worker {
             // Fairness: remote work and timers get a look even when the local queue never
             // empties.
             self.maintain_timers();
+            // I/O (`io::park::maintain`): a busy runtime still sees readiness.
+            crate::io::park::maintain(&self.shared);
             // Behind the local work, not ahead of it: items that came from the injector
             // earlier are in the local queue, and FIFO order from one producer is kept.
             self.shared
@@ -281,9 +283,14 @@ impl Worker {
         } else {
             shared.clock.instant_of(wake)
         };
-        self.parker.park(deadline);
+        // I/O (`io::park`): wait in the OS poller if no other worker does, else the condvar.
+        let had_io = crate::io::park::park(shared, &self.parker, deadline);
         shard.parked_until.store(NOT_PARKED, SeqCst);
         self.leave_sleepers();
+        if had_io {
+            // Hand the poller on: an idle worker takes it while we run (`io::park`).
+            shared.notify_one();
+        }
     }
 
     fn leave_sleepers(&self) {
