@@ -42,6 +42,8 @@ pub mod __loom;
 mod fault;
 
 mod future;
+#[cfg(feature = "hyper")]
+pub mod hyper;
 mod io;
 pub mod net;
 mod runtime;
