@@ -14,7 +14,6 @@ use hyper::{Request, Response};
 use spindle::hyper::{Executor, Io, Timer};
 use spindle::net::{TcpListener, TcpStream};
 use std::convert::Infallible;
-use std::future::Future;
 use std::time::{Duration, Instant};
 
 /// Serves every connection of `l` with an echo-the-path handler; sends each connection's
