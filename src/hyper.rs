@@ -50,8 +50,9 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-/// The most bytes zero-initialized for one read into hyper's (uninitialized) buffer.
-const READ_CHUNK: usize = 64 * 1024;
+/// Bounds of the adaptive read size (see [`Io`]'s `poll_read`).
+const MIN_READ: usize = 2 * 1024;
+const MAX_READ: usize = 64 * 1024;
 
 /// hyper's timer on spindle's wheels.
 ///
@@ -163,6 +164,8 @@ impl fmt::Debug for Executor {
 #[derive(Debug)]
 pub struct Io<T> {
     inner: T,
+    /// How many bytes the next read asks for (adaptive, `MIN_READ..=MAX_READ`).
+    chunk: usize,
 }
 
 impl<T> Io<T> {
@@ -173,7 +176,10 @@ impl<T> Io<T> {
     /// # drop(io);
     /// ```
     pub fn new(inner: T) -> Io<T> {
-        Io { inner }
+        Io {
+            inner,
+            chunk: MIN_READ * 2,
+        }
     }
 
     /// The wrapped stream.
@@ -193,12 +199,20 @@ impl<T: AsyncRead + AsyncWrite + Unpin> rt::Read for Io<T> {
         cx: &mut Context<'_>,
         mut buf: rt::ReadBufCursor<'_>,
     ) -> Poll<io::Result<()>> {
-        let n = buf.remaining().min(READ_CHUNK);
-        // futures-io reads into initialized memory: zero (at most READ_CHUNK bytes of) the
-        // unfilled part, so no uninitialized byte is ever seen as a `u8`.
-        let dst = buf.initialize_unfilled_to(n);
-        match Pin::new(&mut self.get_mut().inner).poll_read(cx, dst) {
+        // futures-io reads into initialized memory, and hyper's buffer is not: zero the part
+        // we read into. Its size adapts like hyper's own read strategy (double after a full
+        // read, halve after one under a quarter), so a small request costs a small memset
+        // instead of one of hyper's whole (up to hundreds of KiB) buffer.
+        let this = self.get_mut();
+        let want = buf.remaining().min(this.chunk);
+        let dst = buf.initialize_unfilled_to(want);
+        match Pin::new(&mut this.inner).poll_read(cx, dst) {
             Poll::Ready(Ok(n)) => {
+                if n == want && want == this.chunk {
+                    this.chunk = (this.chunk * 2).min(MAX_READ);
+                } else if n < this.chunk / 4 {
+                    this.chunk = (this.chunk / 2).max(MIN_READ);
+                }
                 // SAFETY: `poll_read` wrote `n` bytes into `dst`, which is the start of the
                 // unfilled part and was initialized above.
                 unsafe { buf.advance(n) };

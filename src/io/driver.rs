@@ -21,7 +21,7 @@
 //! fds close) if no worker is still inside a poll.
 
 use super::scheduled::{flags_of, ScheduledIo};
-use crate::loom::sync::atomic::{AtomicBool, Ordering::SeqCst};
+use crate::loom::sync::atomic::{AtomicBool, Ordering::Relaxed, Ordering::SeqCst};
 use crate::loom::sync::{lock, Arc, Mutex, MutexGuard};
 use mio::event::Source;
 use mio::{Events, Interest, Poll, Registry, Token, Waker};
@@ -45,6 +45,10 @@ pub(crate) struct Driver {
     ios: Mutex<HashMap<usize, Arc<ScheduledIo>>>,
     released: Mutex<Vec<Arc<ScheduledIo>>>,
     closed: AtomicBool,
+    /// The holder polls with a zero timeout (a busy worker's fairness turn): it gives the
+    /// token back within microseconds, so a worker about to park waits for it rather than
+    /// sleeping on its condvar while nobody waits in the poller.
+    brief: AtomicBool,
 }
 
 /// Holding the poller: the one worker allowed to poll right now.
@@ -68,6 +72,7 @@ impl Driver {
             ios: Mutex::new(HashMap::new()),
             released: Mutex::new(Vec::new()),
             closed: AtomicBool::new(false),
+            brief: AtomicBool::new(false),
         })
     }
 
@@ -92,6 +97,21 @@ impl Driver {
             driver: self,
             guard,
         })
+    }
+
+    /// The token for a worker about to park: if a zero-timeout poll holds it, wait for that
+    /// poll to end (`brief`) instead of giving up. `None` if a worker waits in the poller.
+    pub(crate) fn hold_for_park(&self) -> Option<Held<'_>> {
+        loop {
+            if let Some(h) = self.try_hold() {
+                return Some(h);
+            }
+            // Relaxed: only a hint to keep trying; the try-lock decides.
+            if !self.brief.load(Relaxed) {
+                return None;
+            }
+            crate::loom::hint::spin_loop();
+        }
     }
 
     /// Registers `source` (edge-triggered, readable + writable).
@@ -160,6 +180,23 @@ impl Held<'_> {
         let Some(Poller { poll, events }) = self.guard.as_mut() else {
             return 0;
         };
+        let brief = timeout == Some(Duration::ZERO);
+        if brief {
+            // Relaxed: a hint for `hold_for_park`, cleared before the token is released.
+            self.driver.brief.store(true, Relaxed);
+        }
+        let n = Held::wait_and_dispatch(poll, events, timeout);
+        // Dropped outside the lock: a `ScheduledIo` holds wakers, whose drop is user code
+        // that may deregister another socket.
+        let released = std::mem::take(&mut *lock(&self.driver.released));
+        drop(released);
+        if brief {
+            self.driver.brief.store(false, Relaxed);
+        }
+        n
+    }
+
+    fn wait_and_dispatch(poll: &mut Poll, events: &mut Events, timeout: Option<Duration>) -> usize {
         if let Err(e) = poll.poll(events, timeout) {
             if e.kind() != io::ErrorKind::Interrupted {
                 eprintln!("spindle: the I/O poller failed: {e}");
@@ -178,10 +215,6 @@ impl Held<'_> {
             io.dispatch(flags_of(ev));
             n += 1;
         }
-        // Dropped outside the lock: a `ScheduledIo` holds wakers, whose drop is user code
-        // that may deregister another socket.
-        let released = std::mem::take(&mut *lock(&self.driver.released));
-        drop(released);
         n
     }
 }

@@ -30,7 +30,7 @@ use std::time::Instant;
 /// Parks the calling worker until unparked, an I/O event, or `deadline`. Returns true if it
 /// waited in the poller and dispatched socket events (the caller then hands the poller on).
 pub(crate) fn park(shared: &Shared, parker: &Parker, deadline: Option<Instant>) -> bool {
-    let held = shared.io.as_ref().and_then(|d| d.try_hold());
+    let held = shared.io.as_ref().and_then(|d| d.hold_for_park());
     let Some(mut held) = held else {
         parker.park(deadline);
         return false;
@@ -47,6 +47,11 @@ pub(crate) fn park(shared: &Shared, parker: &Parker, deadline: Option<Instant>) 
 /// A busy worker's fairness turn: poll without blocking if nobody holds the poller.
 pub(crate) fn maintain(shared: &Shared) {
     if let Some(mut held) = shared.io.as_ref().and_then(|d| d.try_hold()) {
-        held.poll(Some(std::time::Duration::ZERO));
+        if held.poll(Some(std::time::Duration::ZERO)) > 0 {
+            drop(held);
+            // Readiness queued work here while another worker may sleep on its condvar
+            // with nobody in the poller: let one come and take the poller (and the work).
+            shared.notify_one();
+        }
     }
 }

@@ -74,6 +74,35 @@ impl<S: Source> PollEvented<S> {
         }
     }
 
+    /// `poll_io` for a stream read or write of `len` bytes: a short transfer (`0 < n < len`)
+    /// means the kernel buffer was drained (read) or filled (write) at that moment, so the
+    /// readiness seen is cleared at once, as a `WouldBlock` would (tokio does the same). It
+    /// saves the syscall that would only say `WouldBlock`; an event after the transfer has a
+    /// newer tick and survives the clear.
+    pub(crate) fn poll_transfer(
+        &self,
+        cx: &mut Context<'_>,
+        dir: Direction,
+        len: usize,
+        mut op: impl FnMut(&S) -> io::Result<usize>,
+    ) -> Poll<io::Result<usize>> {
+        loop {
+            let seen = match self.io.poll_ready(cx, dir) {
+                Poll::Ready(Ok(seen)) => seen,
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                Poll::Pending => return Poll::Pending,
+            };
+            match op(&self.source) {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.io.clear(seen),
+                Ok(n) if n > 0 && n < len => {
+                    self.io.clear(seen);
+                    return Poll::Ready(Ok(n));
+                }
+                r => return Poll::Ready(r),
+            }
+        }
+    }
+
     /// `poll_io` as a future.
     pub(crate) async fn io<R>(
         &self,

@@ -156,7 +156,9 @@ impl TcpStream {
     }
 
     fn poll_read_priv(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
-        self.io.poll_io(cx, Direction::Read, |mut s| s.read(buf))
+        let len = buf.len();
+        self.io
+            .poll_transfer(cx, Direction::Read, len, |mut s| s.read(buf))
     }
 
     fn poll_read_vectored_priv(
@@ -169,7 +171,8 @@ impl TcpStream {
     }
 
     fn poll_write_priv(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        self.io.poll_io(cx, Direction::Write, |mut s| s.write(buf))
+        self.io
+            .poll_transfer(cx, Direction::Write, buf.len(), |mut s| s.write(buf))
     }
 
     fn poll_write_vectored_priv(
