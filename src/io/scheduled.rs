@@ -25,7 +25,7 @@
 
 use crate::loom::sync::atomic::{AtomicUsize, Ordering::*};
 use crate::util::atomic_waker::AtomicWaker;
-use std::task::{Context, Poll, Waker};
+use std::task::{Context, Poll};
 
 pub(crate) const READABLE: usize = 1;
 pub(crate) const WRITABLE: usize = 1 << 1;
@@ -110,6 +110,7 @@ impl ScheduledIo {
     }
 
     /// Runtime shutdown: every wait, now and later, ends with an error.
+    #[cfg_attr(loom, allow(dead_code))]
     pub(crate) fn shutdown(&self) {
         // AcqRel: pairs with the task's Acquire reload, as in `dispatch`.
         self.readiness.fetch_or(SHUTDOWN, AcqRel);
@@ -127,16 +128,14 @@ impl ScheduledIo {
             return Poll::Ready(r);
         }
         self.slot(dir).register(cx.waker());
+        // seeded fault (loom only): `PollReadySkipsRecheck` does not look again.
+        if crate::fault::is(crate::fault::Fault::PollReadySkipsRecheck) {
+            return Poll::Pending;
+        }
         match self.ready(dir) {
             Some(r) => Poll::Ready(r),
             None => Poll::Pending,
         }
-    }
-
-    /// Registers `waker` without checking readiness (tests of the slot protocol use it).
-    #[allow(dead_code)]
-    pub(crate) fn register(&self, dir: Direction, waker: &Waker) {
-        self.slot(dir).register(waker);
     }
 
     fn ready(&self, dir: Direction) -> Option<std::io::Result<ReadyEvent>> {
@@ -175,6 +174,7 @@ pub(crate) fn shutdown_error() -> std::io::Error {
 }
 
 /// The readiness flags of a mio event.
+#[cfg_attr(loom, allow(dead_code))]
 pub(crate) fn flags_of(ev: &mio::event::Event) -> usize {
     let mut f = 0;
     if ev.is_readable() {

@@ -27,7 +27,7 @@ struct Inner {
     lock: Mutex<()>,
     cvar: Condvar,
     /// The runtime's I/O poller waker, for a parker that waits in the poller (`park_io`).
-    io_waker: Option<Arc<mio::Waker>>,
+    io_waker: Option<Arc<crate::io::driver::IoWaker>>,
 }
 
 /// The parking side, owned by one thread.
@@ -48,7 +48,7 @@ impl Parker {
     }
 
     /// A parker that can also wait in the I/O poller whose waker is `io_waker`.
-    pub(crate) fn with_io_waker(io_waker: Option<Arc<mio::Waker>>) -> Parker {
+    pub(crate) fn with_io_waker(io_waker: Option<Arc<crate::io::driver::IoWaker>>) -> Parker {
         Parker {
             inner: Arc::new(Inner {
                 state: AtomicUsize::new(EMPTY),
@@ -64,6 +64,10 @@ impl Parker {
     pub(crate) fn park_io(&self, wait: impl FnOnce()) -> bool {
         let inner = &*self.inner;
         debug_assert!(inner.io_waker.is_some());
+        // seeded fault (loom only): `ParkIoSkipsAnnounce` waits without announcing.
+        if crate::fault::is(crate::fault::Fault::ParkIoSkipsAnnounce) {
+            return park_io_unannounced(inner, wait);
+        }
         if inner
             .state
             .compare_exchange(EMPTY, PARKED_IO, SeqCst, SeqCst)
@@ -156,6 +160,10 @@ impl Unparker {
                 inner.cvar.notify_one();
             }
             PARKED_IO => {
+                // seeded fault (loom only): `UnparkSkipsIoWaker` forgets the poller's waker.
+                if crate::fault::is(crate::fault::Fault::UnparkSkipsIoWaker) {
+                    return;
+                }
                 if let Some(w) = &inner.io_waker {
                     // An error (the poller is gone) leaves nothing waiting on it to wake.
                     let _ = w.wake();
@@ -164,4 +172,18 @@ impl Unparker {
             _ => unreachable!("invalid parker state"),
         }
     }
+}
+
+/// The seeded fault `ParkIoSkipsAnnounce` (loom only): wait first, consume afterwards.
+fn park_io_unannounced(inner: &Inner, wait: impl FnOnce()) -> bool {
+    if inner
+        .state
+        .compare_exchange(NOTIFIED, EMPTY, SeqCst, SeqCst)
+        .is_ok()
+    {
+        return false;
+    }
+    wait();
+    inner.state.swap(EMPTY, SeqCst);
+    true
 }
