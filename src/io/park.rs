@@ -44,6 +44,16 @@ pub(crate) fn park(shared: &Shared, parker: &Parker, deadline: Option<Instant>) 
     events > 0
 }
 
+/// A worker whose deque just ran empty: take the readiness that is already there (zero
+/// timeout) if nobody holds the poller, before the costlier maintenance turn and search.
+/// Returns how many socket events it dispatched (their tasks are on this worker's deque).
+pub(crate) fn poll_now(shared: &Shared) -> usize {
+    match shared.io.as_ref().and_then(|d| d.try_hold()) {
+        Some(mut held) => held.poll(Some(std::time::Duration::ZERO)),
+        None => 0,
+    }
+}
+
 /// A busy worker's fairness turn: poll without blocking if nobody holds the poller.
 pub(crate) fn maintain(shared: &Shared) {
     if let Some(mut held) = shared.io.as_ref().and_then(|d| d.try_hold()) {
