@@ -21,7 +21,7 @@
 //! fds close) if no worker is still inside a poll.
 
 use super::scheduled::{flags_of, ScheduledIo};
-use crate::loom::sync::atomic::{AtomicBool, Ordering::Relaxed, Ordering::SeqCst};
+use crate::loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering::Relaxed, Ordering::SeqCst};
 use crate::loom::sync::{lock, Arc, Mutex, MutexGuard};
 use mio::event::Source;
 use mio::{Events, Interest, Poll, Registry, Token, Waker};
@@ -32,6 +32,8 @@ use std::time::Duration;
 /// The token of the driver's own waker (never a `ScheduledIo` address: those are aligned).
 const WAKER_TOKEN: Token = Token(usize::MAX);
 const EVENTS: usize = 1024;
+/// How many times a parking worker retries the token while a zero-timeout poll holds it.
+const BRIEF_SPINS: u32 = 1 << 14;
 
 /// What unparks a worker waiting in the poller (a loom stand-in under `cfg(loom)`).
 pub(crate) type IoWaker = Waker;
@@ -52,6 +54,10 @@ pub(crate) struct Driver {
     /// token back within microseconds, so a worker about to park waits for it rather than
     /// sleeping on its condvar while nobody waits in the poller.
     brief: AtomicBool,
+    /// How many sockets are registered: with none, the non-blocking polls of busy workers
+    /// (`io::park::poll_now`, `maintain`) skip the syscall, so a runtime without sockets
+    /// pays nothing for the driver.
+    registered: AtomicUsize,
 }
 
 /// Holding the poller: the one worker allowed to poll right now.
@@ -76,6 +82,7 @@ impl Driver {
             released: Mutex::new(Vec::new()),
             closed: AtomicBool::new(false),
             brief: AtomicBool::new(false),
+            registered: AtomicUsize::new(0),
         })
     }
 
@@ -102,7 +109,9 @@ impl Driver {
     /// The token for a worker about to park: if a zero-timeout poll holds it, wait for that
     /// poll to end (`brief`) instead of giving up. `None` if a worker waits in the poller.
     pub(crate) fn hold_for_park(&self) -> Option<Held<'_>> {
-        loop {
+        // Bounded: a zero-timeout poll dispatches wakers, and a foreign executor's waker is
+        // user code that may take long; then park on the condvar after all.
+        for _ in 0..BRIEF_SPINS {
             if let Some(h) = self.try_hold() {
                 return Some(h);
             }
@@ -112,6 +121,12 @@ impl Driver {
             }
             crate::loom::hint::spin_loop();
         }
+        None
+    }
+
+    /// Whether any socket is registered (a hint, see `registered`).
+    pub(crate) fn has_sockets(&self) -> bool {
+        self.registered.load(Relaxed) > 0
     }
 
     /// Registers `source` (edge-triggered, readable + writable).
@@ -130,6 +145,9 @@ impl Driver {
             registry.register(source, token, Interest::READABLE | Interest::WRITABLE)?;
         }
         ios.insert(token.0, io.clone());
+        // Relaxed: a hint for the non-blocking polls; a missed socket is seen at the next
+        // park (which always waits in the poller) or fairness turn.
+        self.registered.fetch_add(1, Relaxed);
         Ok(io)
     }
 
@@ -142,6 +160,8 @@ impl Driver {
         let Some(ours) = lock(&self.ios).remove(&(Arc::as_ptr(io) as usize)) else {
             return;
         };
+        // Relaxed: see `register`.
+        self.registered.fetch_sub(1, Relaxed);
         match self.poller.try_lock() {
             // Nobody is inside a poll: no event can name it any more.
             Ok(guard) => drop((ours, guard)),
@@ -154,6 +174,7 @@ impl Driver {
         let ios: Vec<_> = {
             let mut ios = lock(&self.ios);
             self.closed.store(true, SeqCst);
+            self.registered.store(0, Relaxed);
             ios.drain().map(|(_, io)| io).collect()
         };
         for io in &ios {

@@ -92,6 +92,10 @@ impl Driver {
         self.try_hold()
     }
 
+    pub(crate) fn has_sockets(&self) -> bool {
+        true
+    }
+
     pub(crate) fn register(&self, _source: &mut impl Source) -> io::Result<Arc<ScheduledIo>> {
         Ok(Arc::new(ScheduledIo::new()))
     }

@@ -48,7 +48,8 @@ pub(crate) fn park(shared: &Shared, parker: &Parker, deadline: Option<Instant>) 
 /// timeout) if nobody holds the poller, before the costlier maintenance turn and search.
 /// Returns how many socket events it dispatched (their tasks are on this worker's deque).
 pub(crate) fn poll_now(shared: &Shared) -> usize {
-    match shared.io.as_ref().and_then(|d| d.try_hold()) {
+    let driver = shared.io.as_ref().filter(|d| d.has_sockets());
+    match driver.and_then(|d| d.try_hold()) {
         Some(mut held) => held.poll(Some(std::time::Duration::ZERO)),
         None => 0,
     }
@@ -56,7 +57,8 @@ pub(crate) fn poll_now(shared: &Shared) -> usize {
 
 /// A busy worker's fairness turn: poll without blocking if nobody holds the poller.
 pub(crate) fn maintain(shared: &Shared) {
-    if let Some(mut held) = shared.io.as_ref().and_then(|d| d.try_hold()) {
+    let driver = shared.io.as_ref().filter(|d| d.has_sockets());
+    if let Some(mut held) = driver.and_then(|d| d.try_hold()) {
         if held.poll(Some(std::time::Duration::ZERO)) > 0 {
             drop(held);
             // Readiness queued work here while another worker may sleep on its condvar
