@@ -54,9 +54,11 @@ pub(crate) struct Driver {
     /// token back within microseconds, so a worker about to park waits for it rather than
     /// sleeping on its condvar while nobody waits in the poller.
     brief: AtomicBool,
-    /// How many sockets are registered: with none, the non-blocking polls of busy workers
-    /// (`io::park::poll_now`, `maintain`) skip the syscall, so a runtime without sockets
-    /// pays nothing for the driver.
+    /// How many sockets are registered. With none, idle workers park on their condvars
+    /// (a futex is cheaper than eventfd + `epoll_wait` for a wake) and busy workers skip
+    /// their non-blocking polls, so a runtime without sockets pays nothing for the driver.
+    /// The first registration wakes a sleeper so that one goes to wait in the poller
+    /// (Dekker pair with the parking worker's read, see `io::park`).
     registered: AtomicUsize,
 }
 
@@ -124,13 +126,17 @@ impl Driver {
         None
     }
 
-    /// Whether any socket is registered (a hint, see `registered`).
+    /// Whether any socket is registered (see `registered`).
     pub(crate) fn has_sockets(&self) -> bool {
-        self.registered.load(Relaxed) > 0
+        self.registered.load(SeqCst) > 0
     }
 
-    /// Registers `source` (edge-triggered, readable + writable).
-    pub(crate) fn register(&self, source: &mut impl Source) -> io::Result<Arc<ScheduledIo>> {
+    /// Registers `source` (edge-triggered, readable + writable). Also returns whether it is
+    /// the only registered socket now (the caller then wakes a sleeper, see `registered`).
+    pub(crate) fn register(
+        &self,
+        source: &mut impl Source,
+    ) -> io::Result<(Arc<ScheduledIo>, bool)> {
         let io = Arc::new(ScheduledIo::new());
         let token = Token(Arc::as_ptr(&io) as usize);
         let mut ios = lock(&self.ios);
@@ -145,10 +151,11 @@ impl Driver {
             registry.register(source, token, Interest::READABLE | Interest::WRITABLE)?;
         }
         ios.insert(token.0, io.clone());
-        // Relaxed: a hint for the non-blocking polls; a missed socket is seen at the next
-        // park (which always waits in the poller) or fairness turn.
-        self.registered.fetch_add(1, Relaxed);
-        Ok(io)
+        // SeqCst: the registrar's side of the Dekker pair with a parking worker (`io::park`):
+        // count, then read the idle state (`notify_one`); the parker registers as a sleeper,
+        // then reads the count.
+        let first = self.registered.fetch_add(1, SeqCst) == 0;
+        Ok((io, first))
     }
 
     /// Removes `source` from the poller and releases its `ScheduledIo` (module doc).
@@ -160,8 +167,8 @@ impl Driver {
         let Some(ours) = lock(&self.ios).remove(&(Arc::as_ptr(io) as usize)) else {
             return;
         };
-        // Relaxed: see `register`.
-        self.registered.fetch_sub(1, Relaxed);
+        // SeqCst: see `register`.
+        self.registered.fetch_sub(1, SeqCst);
         match self.poller.try_lock() {
             // Nobody is inside a poll: no event can name it any more.
             Ok(guard) => drop((ours, guard)),
@@ -174,7 +181,7 @@ impl Driver {
         let ios: Vec<_> = {
             let mut ios = lock(&self.ios);
             self.closed.store(true, SeqCst);
-            self.registered.store(0, Relaxed);
+            self.registered.store(0, SeqCst);
             ios.drain().map(|(_, io)| io).collect()
         };
         for io in &ios {

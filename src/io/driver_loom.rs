@@ -96,8 +96,11 @@ impl Driver {
         true
     }
 
-    pub(crate) fn register(&self, _source: &mut impl Source) -> io::Result<Arc<ScheduledIo>> {
-        Ok(Arc::new(ScheduledIo::new()))
+    pub(crate) fn register(
+        &self,
+        _source: &mut impl Source,
+    ) -> io::Result<(Arc<ScheduledIo>, bool)> {
+        Ok((Arc::new(ScheduledIo::new()), false))
     }
 
     pub(crate) fn deregister(&self, _source: &mut impl Source, _io: &Arc<ScheduledIo>) {}

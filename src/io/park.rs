@@ -18,6 +18,12 @@
 //! which is either being waited on (the holder returns) or not held (the next worker to park,
 //! or the next fairness turn, polls it).
 //!
+//! **No socket, no poller**: while no socket is registered, idle workers park on their
+//! condvars. The first registration counts itself (SeqCst) and then wakes a sleeper through
+//! the sleep protocol (`notify_one` reads the idle state, SeqCst); a parking worker registers
+//! as a sleeper (SeqCst) before it reads the count. Either the registrar sees the sleeper and
+//! wakes it (it parks again, now in the poller), or the sleeper sees the socket.
+//!
 //! **Hand-off**: a worker that comes back from the poller with runnable work releases the
 //! token and wakes one sleeper if nobody searches (`Shared::notify_one`). The woken worker
 //! finds nothing, parks and takes the poller: so while a worker runs (possibly stuck in a
@@ -30,7 +36,13 @@ use std::time::Instant;
 /// Parks the calling worker until unparked, an I/O event, or `deadline`. Returns true if it
 /// waited in the poller and dispatched socket events (the caller then hands the poller on).
 pub(crate) fn park(shared: &Shared, parker: &Parker, deadline: Option<Instant>) -> bool {
-    let held = shared.io.as_ref().and_then(|d| d.hold_for_park());
+    // No socket: the condvar (`Driver::registered`); read after the caller registered us as
+    // a sleeper, against the first registration's count-then-notify.
+    let held = shared
+        .io
+        .as_ref()
+        .filter(|d| d.has_sockets())
+        .and_then(|d| d.hold_for_park());
     let Some(mut held) = held else {
         parker.park(deadline);
         return false;

@@ -42,7 +42,12 @@ impl<S: Source> PollEvented<S> {
                 "spindle::net: this runtime has no I/O driver",
             ));
         };
-        let io = driver.register(&mut source)?;
+        let (io, first) = driver.register(&mut source)?;
+        if first {
+            // Idle workers may all sleep on their condvars (no socket until now): wake one,
+            // it parks again in the poller (`io::park`).
+            shared.notify_one();
+        }
         Ok(PollEvented { source, shared, io })
     }
 
