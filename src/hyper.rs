@@ -51,7 +51,7 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 /// Bounds of the adaptive read size (see [`Io`]'s `poll_read`).
-const MIN_READ: usize = 2 * 1024;
+const MIN_READ: usize = 512;
 const MAX_READ: usize = 64 * 1024;
 
 /// hyper's timer on spindle's wheels.
