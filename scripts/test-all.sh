@@ -8,8 +8,9 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 run() { "$@" 2>&1 | tee -a "$log"; }
 
-run cargo test --workspace --lib --tests --examples
-run cargo test --workspace --doc
+# --all-features: the `hyper` feature (spindle::hyper, its tests and the http_server example).
+run cargo test --workspace --all-features --lib --tests --examples
+run cargo test --workspace --all-features --doc
 run bash loom-tests/run.sh --tests
 
 awk '/^test result:/ {

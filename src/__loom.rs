@@ -450,5 +450,121 @@ impl QuietProbe {
         if let Some(t) = a.0.finish(&self.0) {
             crate::scheduler::quiet::settle(&self.0, t, world);
         }
+// ----- the I/O driver in the park (`io::park`) -----
+
+/// A one-worker runtime whose worker waits in the (loom stand-in) I/O poller when it parks:
+/// the caller plays worker 0, other threads arm timers, unpark it or post I/O events.
+pub struct IoWorker {
+    shared: Arc<Shared>,
+    worker: Worker,
+}
+
+/// What other threads hold to reach an [`IoWorker`].
+#[derive(Clone)]
+pub struct IoRemote(Arc<Shared>);
+
+/// A registered socket's readiness (the real `ScheduledIo`) with a reader waker that records
+/// being woken.
+#[derive(Clone)]
+pub struct IoSource {
+    io: Arc<crate::io::scheduled::ScheduledIo>,
+    woken: Arc<WokenFlag>,
+}
+
+struct WokenFlag(crate::loom::sync::atomic::AtomicBool);
+
+impl futures::task::ArcWake for WokenFlag {
+    fn wake_by_ref(arc_self: &Arc<Self>) {
+        arc_self.0.store(true, SeqCst);
+    }
+}
+
+impl IoWorker {
+    #[allow(clippy::new_without_default)]
+    pub fn new() -> IoWorker {
+        let driver = crate::io::driver::Driver::new().unwrap();
+        let local = Local::new();
+        let parker = Parker::with_io_waker(Some(driver.waker()));
+        let shared = Arc::new(
+            Shared::new(
+                vec![local.stealer()].into_boxed_slice(),
+                vec![parker.unparker()].into_boxed_slice(),
+                Clock::new(Duration::from_millis(1)),
+                None,
+                crate::blocking::Pool::new(Default::default(), "loom".into()),
+            )
+            .with_io(Some(driver)),
+        );
+        let worker = Worker::new(0, shared.clone(), local, parker);
+        IoWorker { shared, worker }
+    }
+
+    pub fn remote(&self) -> IoRemote {
+        IoRemote(self.shared.clone())
+    }
+
+    /// The real `Worker::park`: register, re-check, then wait in the poller (this worker is
+    /// the only one, so it always wins the poll token).
+    pub fn park(&self) {
+        self.worker.park();
+    }
+
+    /// A socket that is not readable yet (its optimistic first readiness already consumed
+    /// by a `WouldBlock`), with a reader whose waker records being woken.
+    pub fn source(&self) -> IoSource {
+        let woken = Arc::new(WokenFlag(crate::loom::sync::atomic::AtomicBool::new(false)));
+        let io = Arc::new(crate::io::scheduled::ScheduledIo::new());
+        let s = IoSource { io, woken };
+        let seen = s
+            .poll_ready()
+            .expect("a fresh registration starts readable");
+        s.io.clear(seen);
+        s
+    }
+
+    /// Worker 0's maintenance turn without advancing; returns the shard's next due tick.
+    pub fn owner_turn(&self) -> u64 {
+        self.shared.shards[0].owner_turn(None, &mut Due::new())
+    }
+}
+
+impl IoRemote {
+    /// Arms a callback on worker 0's shard from this thread (inbox push, `parked_until`
+    /// check, unpark: through the poller's waker if worker 0 waits in the poller).
+    pub fn arm<F: FnOnce() + Send + 'static>(&self, tick: u64, f: F) -> Timer {
+        let e = Entry::new_callback(tick, 0, f);
+        crate::time::arm::arm_entry(&self.0, 0, e.clone(), tick);
+        Timer::new(e, self.0.shards[0].clone())
+    }
+
+    /// The OS reports `source` readable (the poller's next wait returns with it).
+    pub fn post_readable(&self, source: &IoSource) {
+        let driver = self.0.io.as_ref().expect("an IoWorker has a driver");
+        driver.post_event(source.io.clone(), crate::io::scheduled::READABLE);
+    }
+}
+
+impl IoSource {
+    fn poll_ready(&self) -> Option<crate::io::scheduled::ReadyEvent> {
+        let waker = futures::task::waker(self.woken.clone());
+        let mut cx = std::task::Context::from_waker(&waker);
+        match self
+            .io
+            .poll_ready(&mut cx, crate::io::scheduled::Direction::Read)
+        {
+            std::task::Poll::Ready(r) => Some(r.unwrap()),
+            std::task::Poll::Pending => None,
+        }
+    }
+
+    /// A reader task's readiness check (`ScheduledIo::poll_ready`: look, register the waker,
+    /// look again). True if readable now; otherwise the waker is registered.
+    pub fn poll_read_ready(&self) -> bool {
+        self.poll_ready().is_some()
+    }
+
+    /// Whether the reader's waker was woken (by the poller's dispatch).
+    pub fn was_woken(&self) -> bool {
+        self.woken.0.load(SeqCst)
     }
 }

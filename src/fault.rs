@@ -43,6 +43,15 @@ pub enum Fault {
     /// `arm_remote` does not re-check `closed` after pushing: an arm that lands in the inbox
     /// after the owner closed its shard keeps its closure forever.
     ArmSkipsClosedRecheck,
+    /// `Unparker::unpark` of a worker waiting in the I/O poller (`PARKED_IO`) does not write
+    /// the poller's waker: the worker sleeps on in the poller (lost wakeup).
+    UnparkSkipsIoWaker,
+    /// `Parker::park_io` waits in the poller without announcing `PARKED_IO` first: an unpark
+    /// in between sees `EMPTY`, leaves only `NOTIFIED`, and wakes nothing (lost wakeup).
+    ParkIoSkipsAnnounce,
+    /// `ScheduledIo::poll_ready` registers the waker without re-checking the readiness word:
+    /// an event dispatched between the first look and the registration wakes nobody.
+    PollReadySkipsRecheck,
     /// `Promise::set_result` publishes SET before writing the value.
     PromiseSetBeforeWrite,
     /// `Deferred::cancel` as a load then a store instead of a CAS: cancel and `set_result`

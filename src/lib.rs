@@ -43,6 +43,10 @@ mod fault;
 
 mod blocking;
 mod future;
+#[cfg(feature = "hyper")]
+pub mod hyper;
+mod io;
+pub mod net;
 mod runtime;
 mod scheduler;
 mod task;
@@ -51,6 +55,7 @@ mod util;
 
 pub use future::{Cancelled, Deferred, Promise};
 pub use runtime::builder::Builder;
+pub use runtime::enter::EnterGuard;
 pub use runtime::handle::{
     call_at, call_later, call_soon, sleep, sleep_until, spawn, timeout, Handle,
 };
@@ -77,7 +82,10 @@ fn _assert_send_sync() {
     send_sync::<TimerHandle>();
     send_sync::<JoinError>();
     send_sync::<JoinHandle<()>>();
-    send::<Sleep>();
+    send_sync::<Sleep>();
+    send_sync::<net::TcpListener>();
+    send_sync::<net::TcpStream>();
+    send_sync::<net::UdpSocket>();
     send::<Timeout<Sleep>>();
     send::<Promise<()>>();
     send::<Deferred<()>>();

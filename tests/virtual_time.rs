@@ -511,9 +511,17 @@ fn blocking_task_holds_auto_advance(workers: usize) {
     });
     let sleeper = h.spawn(async { spindle::sleep(3600 * SEC).await });
     let moved = rt.block_on(blocking).unwrap();
-    assert_eq!(moved, Duration::ZERO, "the clock jumped while a blocking task ran");
+    assert_eq!(
+        moved,
+        Duration::ZERO,
+        "the clock jumped while a blocking task ran"
+    );
     rt.block_on(sleeper).unwrap();
-    assert_eq!(h.time() - t0, 3600 * SEC, "auto-advance resumes once it is done");
+    assert_eq!(
+        h.time() - t0,
+        3600 * SEC,
+        "auto-advance resumes once it is done"
+    );
 }
 
 /// `call_every` and `interval` step with `advance`, on the paused clock's grid.
@@ -530,7 +538,10 @@ fn periodic_timers_follow_advance(workers: usize) {
         let mut ticks = vec![iv.tick().await - t0]; // the first tick is at once
         for _ in 0..3 {
             let mut tick = Box::pin(iv.tick());
-            assert!(poll_once(tick.as_mut()).await.is_pending(), "no tick before time");
+            assert!(
+                poll_once(tick.as_mut()).await.is_pending(),
+                "no tick before time"
+            );
             h.advance(7 * SEC).await;
             ticks.push(tick.await - t0);
         }

@@ -60,6 +60,16 @@ pub fn model_catches<F>(fault: Fault, f: F)
 where
     F: Fn() + Sync + Send + 'static,
 {
+    model_catches_because(fault, "", f)
+}
+
+/// [`model_catches`], and the child's report must contain `reason` (e.g. "deadlock" for a
+/// lost wakeup, or the model's own assertion message), so the twin fails for the seeded
+/// reason and not some other one.
+pub fn model_catches_because<F>(fault: Fault, reason: &str, f: F)
+where
+    F: Fn() + Sync + Send + 'static,
+{
     if std::env::var_os(CHILD).is_some() {
         let _seeded = spindle::__loom::seed(fault);
         model(f);
@@ -85,6 +95,10 @@ where
     assert!(
         !out.status.success(),
         "loom did not catch the seeded fault {fault:?}: the model cannot fail\n{stdout}{stderr}"
+    );
+    assert!(
+        stderr.contains(reason),
+        "the seeded fault {fault:?} failed the model, but not with `{reason}`:\n{stderr}"
     );
     // What loom reported (shown with `--nocapture`).
     let report: Vec<&str> = stderr

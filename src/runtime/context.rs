@@ -32,7 +32,7 @@ loom::thread_local! {
 }
 
 /// Restores the previous context when dropped (also on unwind).
-struct Restore {
+pub(crate) struct Restore {
     worker: *const Worker,
     handle: Option<Handle>,
     in_block_on: bool,
@@ -74,6 +74,12 @@ pub(crate) fn enter_block_on<R>(handle: &Handle, f: impl FnOnce() -> R) -> R {
 pub(crate) fn enter_runtime_thread<R>(handle: &Handle, f: impl FnOnce() -> R) -> R {
     let _restore = enter(std::ptr::null(), handle.clone(), false);
     f()
+}
+
+/// Makes `handle` this thread's current runtime until the returned guard drops
+/// (`Handle::enter`).
+pub(crate) fn enter_handle(handle: &Handle) -> Restore {
+    enter(std::ptr::null(), handle.clone(), in_block_on())
 }
 
 /// Calls `f` with the worker running on this thread, if any.

@@ -9,3 +9,6 @@ pub(crate) mod hooks;
 pub(crate) mod metrics;
 #[allow(clippy::module_inception)]
 pub(crate) mod runtime;
+// I/O: `Handle::enter` and the futures `Spawn` impl.
+pub(crate) mod enter;
+pub(crate) mod spawn_trait;

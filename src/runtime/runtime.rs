@@ -57,14 +57,21 @@ impl Runtime {
 
     pub(crate) fn start(config: Builder, workers: usize) -> io::Result<Runtime> {
         let locals: Vec<Local<_>> = (0..workers).map(|_| Local::new()).collect();
-        let parkers: Vec<Parker> = (0..workers).map(|_| Parker::new()).collect();
-        let shared = Arc::new(Shared::new(
-            locals.iter().map(|l| l.stealer()).collect(),
-            parkers.iter().map(|p| p.unparker()).collect(),
-            Clock::new(config.timer_tick),
-            config.on_callback_panic.clone(),
-            crate::blocking::Pool::new(config.blocking.clone(), config.thread_name.clone()),
-        ));
+        // I/O driver (`io::driver`): idle workers wait in its poller; its waker unparks them.
+        let io = crate::io::driver::Driver::for_runtime()?;
+        let parkers: Vec<Parker> = (0..workers)
+            .map(|_| Parker::with_io_waker(io.as_ref().map(|d| d.waker())))
+            .collect();
+        let shared = Arc::new(
+            Shared::new(
+                locals.iter().map(|l| l.stealer()).collect(),
+                parkers.iter().map(|p| p.unparker()).collect(),
+                Clock::new(config.timer_tick),
+                config.on_callback_panic.clone(),
+                crate::blocking::Pool::new(config.blocking.clone(), config.thread_name.clone()),
+            )
+            .with_io(io),
+        );
         // Virtual time: before any worker starts, so they all see it.
         shared.vt.set_auto_advance(config.auto_advance);
         if config.start_paused {

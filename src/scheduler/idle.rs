@@ -152,6 +152,11 @@ impl Idle {
         self.earliest_wake.load(SeqCst)
     }
 
+    /// How many workers are searching right now.
+    pub(crate) fn num_searching(&self) -> usize {
+        self.state.load(SeqCst) >> SEARCH_SHIFT
+    }
+
     pub(crate) fn num_sleeping(&self) -> usize {
         self.state.load(SeqCst) & SLEEP_MASK
     }

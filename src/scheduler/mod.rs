@@ -62,6 +62,8 @@ pub(crate) struct Shared {
     pub(crate) blocking: crate::blocking::Pool,
     /// Virtual time: agent count for the quiet decision, auto-advance, pending `advance`s.
     pub(crate) vt: crate::time::pause::VirtualTime,
+    /// The I/O driver (`io::driver`); `None` in loom models that build a bare `Shared`.
+    pub(crate) io: Option<crate::io::driver::Driver>,
     closed: AtomicBool,
     /// Number of worker threads still running, for `shutdown_timeout`.
     running: Mutex<usize>,
@@ -93,10 +95,17 @@ impl Shared {
             on_callback_panic,
             blocking,
             vt: crate::time::pause::VirtualTime::new(workers),
+            io: None,
             closed: AtomicBool::new(false),
             running: Mutex::new(workers),
             exited: Condvar::new(),
         }
+    }
+
+    /// Attaches the I/O driver (before the `Shared` is shared).
+    pub(crate) fn with_io(mut self, driver: Option<crate::io::driver::Driver>) -> Shared {
+        self.io = driver;
+        self
     }
 
     pub(crate) fn workers(&self) -> usize {
@@ -241,6 +250,10 @@ impl Shared {
             task.shutdown();
         }
         self.drain_injector();
+        // I/O (`io::driver`): every pending I/O future fails, the poller's fds close.
+        if let Some(io) = &self.io {
+            io.shutdown();
+        }
     }
 }
 

@@ -118,6 +118,10 @@ impl Worker {
                 self.run_notified(n);
                 continue;
             }
+            // I/O (`io::park::poll_now`): fresh readiness is cheaper than maintenance + search.
+            if crate::io::park::poll_now(&self.shared) > 0 {
+                continue;
+            }
             if self.maintain_timers() > 0 {
                 continue;
             }
@@ -136,6 +140,8 @@ impl Worker {
             // Fairness: remote work and timers get a look even when the local queue never
             // empties.
             self.maintain_timers();
+            // I/O (`io::park::maintain`): a busy runtime still sees readiness.
+            crate::io::park::maintain(&self.shared);
             // Behind the local work, not ahead of it: items that came from the injector
             // earlier are in the local queue, and FIFO order from one producer is kept.
             self.shared
@@ -253,11 +259,21 @@ impl Worker {
         t
     }
 
-    fn has_work(&self) -> bool {
+    fn has_work(&self, was_searching: bool) -> bool {
         !self.shared.injector.is_empty()
             || !self.shared.shards[self.index].inbox_is_empty()
-            || self.shared.stealers.iter().any(|s| !s.is_empty())
+            || self.steal_check(was_searching)
             || self.shared.is_closed()
+    }
+
+    /// Other workers' deques count as work for a parking worker that was searching, or when
+    /// nobody searches. While another worker searches, it (the last searcher re-checks here
+    /// before it parks) takes that work or wakes us; a non-searcher that cannot search and
+    /// does not park would spin on a busy worker's deque, burning the core that worker and
+    /// the runtime's I/O peers need (seen as 1M park re-check loops/s under HTTP load).
+    fn steal_check(&self, was_searching: bool) -> bool {
+        (was_searching || self.shared.idle.num_searching() == 0)
+            && self.shared.stealers.iter().any(|s| !s.is_empty())
     }
 
     /// Step 2 of the sleep protocol (`idle`): register, re-check, then park.
@@ -267,15 +283,16 @@ impl Worker {
         let mut wake = self.wake_tick();
         // Remote arms earlier than this wake us (see `Handle` arming).
         shard.parked_until.store(wake.max(1), SeqCst);
+        let was_searching = self.searching.replace(false);
         shared
             .idle
-            .register_sleeper(self.index, self.searching.replace(false), wake);
+            .register_sleeper(self.index, was_searching, wake);
         fence(SeqCst);
         let now = shared.clock.now_tick();
         wake = wake.min(self.wake_tick());
         // seeded fault (loom only): `ParkSkipsRecheck` parks without looking again.
         let recheck = !crate::fault::is(crate::fault::Fault::ParkSkipsRecheck);
-        if (recheck && self.has_work()) || wake <= now {
+        if (recheck && self.has_work(was_searching)) || wake <= now {
             shard.parked_until.store(NOT_PARKED, SeqCst);
             self.leave_sleepers();
             return;
@@ -287,10 +304,15 @@ impl Worker {
         };
         // Virtual time: stop counting as running; the last to stop decides (`time::pause`).
         crate::time::pause::worker_idle(shared);
-        self.parker.park(deadline);
+        // I/O (`io::park`): wait in the OS poller if no other worker does, else the condvar.
+        let had_io = crate::io::park::park(shared, &self.parker, deadline);
         crate::time::pause::worker_busy(shared);
         shard.parked_until.store(NOT_PARKED, SeqCst);
         self.leave_sleepers();
+        if had_io {
+            // Hand the poller on: an idle worker takes it while we run (`io::park`).
+            shared.notify_one();
+        }
     }
 
     fn leave_sleepers(&self) {
