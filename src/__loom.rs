@@ -450,6 +450,9 @@ impl QuietProbe {
         if let Some(t) = a.0.finish(&self.0) {
             crate::scheduler::quiet::settle(&self.0, t, world);
         }
+    }
+}
+
 // ----- the I/O driver in the park (`io::park`) -----
 
 /// A one-worker runtime whose worker waits in the (loom stand-in) I/O poller when it parks:
