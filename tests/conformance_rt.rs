@@ -1,0 +1,653 @@
+//! Acceptance tests modelled on what tokio's runtime and task tests check (`rt_common.rs`,
+//! `rt_threaded.rs`, `rt_handle*.rs`, `task_abort.rs`, `task_blocking.rs`, `task_join*.rs`),
+//! plus failures at the boundary: other executors awaiting spindle futures at shutdown,
+//! panicking Drops and wakers, outside threads while a worker is stuck.
+
+#![allow(clippy::drop_non_drop)]
+
+#[macro_use]
+mod common;
+
+use common::{panic_message, rt, wait_until, watchdog, DropCounter};
+use spindle::{Handle, JoinHandle};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
+use std::sync::{mpsc, Arc, Mutex};
+
+use std::time::{Duration, Instant};
+
+const LONG: Duration = Duration::from_secs(10);
+
+rt_suite!(
+    spawn_two_and_join_in_any_order,
+    join_handle_output_dropped_when_handle_dropped,
+    panicking_output_drop_is_contained,
+    abort_task_that_panics_on_drop_is_contained,
+    abort_pending_sleep_reclaims_timer,
+    abort_is_idempotent_and_from_other_thread,
+    abort_self_from_inside_task,
+    abort_running_blocking_task_keeps_value,
+    panic_payload_kinds_reach_join_handle,
+    nested_block_on_in_task_panics_clearly,
+    block_on_in_callback_panics_and_worker_survives,
+    handle_current_everywhere_inside_runtime,
+    spawn_from_foreign_thread_while_worker_stuck,
+    foreign_thread_calls_do_not_block_on_stuck_worker,
+    join_handle_awaited_by_foreign_executor_at_shutdown,
+    deferred_awaited_by_foreign_executor_promise_in_dropped_task,
+    spawn_blocking_nested_and_from_foreign_thread,
+    spawn_blocking_can_block_on_task_via_channel,
+    metrics_tasks_spawned_counts_exactly,
+    many_yields_all_complete,
+    timer_futures_first_polled_after_shutdown_complete,
+    drop_runtime_drops_tasks_even_if_one_future_panics_on_drop,
+);
+
+/// Like rt_common `spawn_two`: two tasks, joined in reverse order of spawning.
+fn spawn_two_and_join_in_any_order(workers: usize) {
+    let rt = rt(workers);
+    let h = rt.handle().clone();
+    let (tx, rx) = futures::channel::oneshot::channel::<u32>();
+    let a = h.spawn(async move { rx.await.unwrap() * 2 });
+    let b = h.spawn(async move {
+        tx.send(21).unwrap();
+        "b"
+    });
+    let (ra, rb) = rt.block_on(async move { (a.await, b.await) });
+    assert_eq!((ra.unwrap(), rb.unwrap()), (42, "b"));
+}
+
+/// A detached task's output is dropped (exactly once), by the runtime.
+fn join_handle_output_dropped_when_handle_dropped(workers: usize) {
+    let rt = rt(workers);
+    let h = rt.handle().clone();
+    let drops = DropCounter::new();
+    for _ in 0..100 {
+        let tok = drops.token();
+        drop(h.spawn(async move { tok }));
+    }
+    // and the same when the handle is dropped after completion
+    for _ in 0..100 {
+        let tok = drops.token();
+        let jh = h.spawn(async move { tok });
+        assert!(wait_until(LONG, || jh.is_finished()));
+        drop(jh);
+    }
+    assert_eq!(drops.wait_for(200, LONG), 200);
+}
+
+struct PanicOnDrop;
+impl Drop for PanicOnDrop {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            panic!("drop boom");
+        }
+    }
+}
+
+/// tokio `test_join_error_panic_drop`-like: a task output whose Drop panics, dropped by the
+/// runtime because the JoinHandle was detached, does not take a worker down.
+fn panicking_output_drop_is_contained(workers: usize) {
+    let rt = rt(workers);
+    let h = rt.handle().clone();
+    for _ in 0..20 {
+        drop(h.spawn(async { PanicOnDrop }));
+    }
+    // the workers still run everything afterwards
+    let hs: Vec<_> = (0..100).map(|i| h.spawn(async move { i })).collect();
+    let sum: u64 = rt.block_on(async move {
+        let mut s = 0;
+        for jh in hs {
+            s += jh.await.unwrap();
+        }
+        s
+    });
+    assert_eq!(sum, 4950);
+    assert_eq!(h.metrics().workers(), workers);
+}
+
+/// task_abort `test_abort_task_that_panics_on_drop_contained` / `_returned`: aborting a
+/// task whose future panics on drop resolves its JoinHandle (cancelled or panic) and the
+/// runtime keeps going.
+fn abort_task_that_panics_on_drop_is_contained(workers: usize) {
+    let rt = rt(workers);
+    let h = rt.handle().clone();
+    let (started_tx, started_rx) = mpsc::channel();
+    let jh = h.spawn(async move {
+        let _guard = PanicOnDrop;
+        started_tx.send(()).unwrap();
+        std::future::pending::<()>().await;
+    });
+    started_rx.recv_timeout(LONG).unwrap();
+    jh.abort();
+    let err = rt.block_on(jh).unwrap_err();
+    assert!(err.is_cancelled() || err.is_panic(), "{err:?}");
+    // the same when it was never polled
+    let jh = h.spawn({
+        let g = PanicOnDrop;
+        async move {
+            let _g = g;
+        }
+    });
+    jh.abort();
+    let _ = rt.block_on(jh);
+    assert_eq!(rt.block_on(h.spawn(async { 5 })).unwrap(), 5);
+}
+
+/// Aborting a task parked on a long sleep drops the Sleep and with it its timer.
+fn abort_pending_sleep_reclaims_timer(workers: usize) {
+    let rt = rt(workers);
+    let h = rt.handle().clone();
+    let drops = DropCounter::new();
+    let mut hs = Vec::new();
+    for _ in 0..50 {
+        let tok = drops.token();
+        hs.push(h.spawn(async move {
+            let _tok = tok;
+            spindle::sleep(Duration::from_secs(3600)).await;
+        }));
+    }
+    assert!(wait_until(LONG, || h.metrics().timers_pending() == 50));
+    let cancelled_before = h.metrics().timers_cancelled();
+    for jh in &hs {
+        jh.abort();
+    }
+    for jh in hs {
+        assert!(rt.block_on(jh).unwrap_err().is_cancelled());
+    }
+    assert_eq!(drops.wait_for(50, LONG), 50);
+    assert!(wait_until(LONG, || h.metrics().timers_pending() == 0));
+    assert!(h.metrics().timers_cancelled() >= cancelled_before + 50);
+}
+
+/// abort() twice, from another thread, and on a finished task: all harmless.
+fn abort_is_idempotent_and_from_other_thread(workers: usize) {
+    let rt = rt(workers);
+    let h = rt.handle().clone();
+    let jh = Arc::new(Mutex::new(Some(h.spawn(std::future::pending::<()>()))));
+    let j2 = jh.clone();
+    std::thread::spawn(move || {
+        let g = j2.lock().unwrap();
+        g.as_ref().unwrap().abort();
+        g.as_ref().unwrap().abort();
+    })
+    .join()
+    .unwrap();
+    let jh = jh.lock().unwrap().take().unwrap();
+    jh.abort();
+    let err = rt.block_on(jh).unwrap_err();
+    assert!(err.is_cancelled() && !err.is_panic());
+    let done = h.spawn(async { 3 });
+    assert!(wait_until(LONG, || done.is_finished()));
+    done.abort();
+    assert_eq!(rt.block_on(done).unwrap(), 3);
+}
+
+/// A task that aborts itself while running is cancelled at its next yield point: code after
+/// that point never runs and its future (with what it owns) is dropped.
+fn abort_self_from_inside_task(workers: usize) {
+    let rt = rt(workers);
+    let h = rt.handle().clone();
+    let slot: Arc<Mutex<Option<JoinHandle<()>>>> = Arc::new(Mutex::new(None));
+    let after = Arc::new(AtomicBool::new(false));
+    let drops = DropCounter::new();
+    let (go_tx, go_rx) = futures::channel::oneshot::channel::<()>();
+    let (s, a, tok) = (slot.clone(), after.clone(), drops.token());
+    let jh = h.spawn(async move {
+        let _tok = tok;
+        go_rx.await.unwrap();
+        let me = s.lock().unwrap().take().unwrap();
+        me.abort();
+        spindle::yield_now().await;
+        a.store(true, SeqCst);
+    });
+    *slot.lock().unwrap() = Some(jh);
+    go_tx.send(()).unwrap();
+    assert_eq!(drops.wait_for(1, LONG), 1);
+    std::thread::sleep(Duration::from_millis(10));
+    assert!(
+        !after.load(SeqCst),
+        "code after the yield ran in an aborted task"
+    );
+}
+
+/// task_blocking / tokio docs: aborting a blocking task that is already running has no
+/// effect; its JoinHandle yields the value.
+fn abort_running_blocking_task_keeps_value(workers: usize) {
+    let rt = rt(workers);
+    let h = rt.handle().clone();
+    let (started_tx, started_rx) = mpsc::channel();
+    let (go_tx, go_rx) = mpsc::channel::<()>();
+    let jh = h.spawn_blocking(move || {
+        started_tx.send(()).unwrap();
+        go_rx.recv().unwrap();
+        99
+    });
+    started_rx.recv_timeout(LONG).unwrap();
+    jh.abort();
+    go_tx.send(()).unwrap();
+    assert_eq!(rt.block_on(jh).unwrap(), 99);
+}
+
+/// Panics with &str, String and a custom payload all arrive intact through into_panic, from
+/// tasks and from blocking tasks; is_cancelled is false for them.
+fn panic_payload_kinds_reach_join_handle(workers: usize) {
+    #[derive(Debug, PartialEq)]
+    struct Custom(u32);
+    let rt = rt(workers);
+    let h = rt.handle().clone();
+    let e1 = rt
+        .block_on(h.spawn(async { panic!("static str") }))
+        .unwrap_err();
+    let e2 = rt
+        .block_on(h.spawn(async { panic!("{}", String::from("owned")) }))
+        .unwrap_err();
+    let e3 = rt
+        .block_on(h.spawn(async { std::panic::panic_any(Custom(7)) }))
+        .unwrap_err();
+    let e4 = rt
+        .block_on(h.spawn_blocking(|| -> () { panic!("blocking") }))
+        .unwrap_err();
+    for e in [&e1, &e2, &e3, &e4] {
+        assert!(e.is_panic() && !e.is_cancelled());
+        assert!(!e.to_string().is_empty());
+    }
+    assert_eq!(
+        panic_message(&*e1.into_panic()).as_deref(),
+        Some("static str")
+    );
+    assert_eq!(panic_message(&*e2.into_panic()).as_deref(), Some("owned"));
+    assert_eq!(e3.into_panic().downcast_ref::<Custom>(), Some(&Custom(7)));
+    assert_eq!(
+        panic_message(&*e4.into_panic()).as_deref(),
+        Some("blocking")
+    );
+}
+
+/// rt_common `nested_rt` / `create_rt_in_block_on`: block_on of *another* runtime from a
+/// task of this one panics with a clear message (the task's JoinError carries it).
+fn nested_block_on_in_task_panics_clearly(workers: usize) {
+    let rt = rt(workers);
+    let other = Arc::new(common::rt(1));
+    let o = other.clone();
+    let err = rt
+        .block_on(rt.handle().spawn(async move { o.block_on(async { 1 }) }))
+        .unwrap_err();
+    assert!(err.is_panic());
+    let msg = panic_message(&*err.into_panic()).unwrap_or_default();
+    assert!(msg.contains("block_on"), "unclear message: {msg:?}");
+    // and from inside block_on of the same runtime, via the other runtime
+    let o = other.clone();
+    let r = catch_unwind(AssertUnwindSafe(|| {
+        rt.block_on(async { o.block_on(async { 2 }) })
+    }));
+    let msg = panic_message(&*r.unwrap_err()).unwrap_or_default();
+    assert!(msg.contains("block_on"), "unclear message: {msg:?}");
+    // both runtimes still work
+    assert_eq!(rt.block_on(async { 3 }), 3);
+    assert_eq!(other.block_on(async { 4 }), 4);
+}
+
+/// block_on inside a timer callback panics; the panic reaches on_callback_panic with the
+/// message, and the worker keeps running.
+fn block_on_in_callback_panics_and_worker_survives(workers: usize) {
+    let msgs = Arc::new(Mutex::new(Vec::new()));
+    let m = msgs.clone();
+    let rt = Arc::new(
+        spindle::Builder::new()
+            .worker_threads(workers)
+            .on_callback_panic(move |p| m.lock().unwrap().push(panic_message(&*p)))
+            .build()
+            .unwrap(),
+    );
+    let other = Arc::new(common::rt(1));
+    let o = other.clone();
+    rt.handle().call_soon(move || {
+        o.block_on(async {});
+    });
+    assert!(wait_until(LONG, || msgs.lock().unwrap().len() == 1));
+    let msg = msgs.lock().unwrap()[0].clone().unwrap_or_default();
+    assert!(msg.contains("block_on"), "unclear message: {msg:?}");
+    assert_eq!(rt.block_on(rt.handle().spawn(async { 1 })).unwrap(), 1);
+}
+
+/// rt_handle: Handle::current works in tasks, callbacks, blocking tasks and block_on, and
+/// always names the runtime it runs on; try_current is None again once block_on returns.
+fn handle_current_everywhere_inside_runtime(workers: usize) {
+    let rt = rt(workers);
+    let h = rt.handle().clone();
+    let probe = || Handle::current().metrics().workers();
+    assert_eq!(rt.block_on(async move { probe() }), workers);
+    assert_eq!(
+        rt.block_on(h.spawn(async move { probe() })).unwrap(),
+        workers
+    );
+    assert_eq!(rt.block_on(h.spawn_blocking(probe)).unwrap(), workers);
+    let (tx, rx) = mpsc::channel();
+    h.call_later(Duration::from_millis(1), move || tx.send(probe()).unwrap());
+    assert_eq!(rx.recv_timeout(LONG).unwrap(), workers);
+    assert!(Handle::try_current().is_none());
+    // a different runtime's tasks see their own runtime
+    let other = common::rt(3);
+    let got = rt.block_on(async { other.handle().spawn(async move { probe() }).await });
+    assert_eq!(got.unwrap(), 3);
+}
+
+/// rt_threaded `spawn_from_other_thread_*` with every worker stuck in a long poll: the
+/// spawn returns at once, and the task runs once a worker is free.
+fn spawn_from_foreign_thread_while_worker_stuck(workers: usize) {
+    let rt = rt(workers);
+    let h = rt.handle().clone();
+    let release = Arc::new(AtomicBool::new(false));
+    let stuck = Arc::new(AtomicUsize::new(0));
+    for _ in 0..workers {
+        let (r, s) = (release.clone(), stuck.clone());
+        h.spawn(async move {
+            s.fetch_add(1, SeqCst);
+            while !r.load(SeqCst) {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+        });
+    }
+    assert!(wait_until(LONG, || stuck.load(SeqCst) == workers));
+    let h2 = h.clone();
+    let t = Instant::now();
+    let jh = std::thread::spawn(move || h2.spawn(async { 11 }))
+        .join()
+        .unwrap();
+    assert!(
+        t.elapsed() < Duration::from_secs(2),
+        "spawn blocked on a stuck worker"
+    );
+    assert!(!jh.is_finished());
+    release.store(true, SeqCst);
+    assert_eq!(futures::executor::block_on(jh).unwrap(), 11);
+}
+
+/// While the only/every worker is stuck, outside threads' call_later, cancel, create_future,
+/// set_result, metrics and abort return at once (no lock held by the stuck worker), and a
+/// remote cancel drops the closure promptly.
+fn foreign_thread_calls_do_not_block_on_stuck_worker(workers: usize) {
+    let rt = rt(workers);
+    let h = rt.handle().clone();
+    let release = Arc::new(AtomicBool::new(false));
+    let stuck = Arc::new(AtomicUsize::new(0));
+    // timers armed on the workers' own shards before they get stuck
+    let drops = DropCounter::new();
+    let (tx, rx) = mpsc::channel();
+    for _ in 0..workers {
+        let (r, s, tok, tx) = (release.clone(), stuck.clone(), drops.token(), tx.clone());
+        h.spawn(async move {
+            let t = spindle::call_later(Duration::from_secs(3600), move || drop(tok));
+            tx.send(t).unwrap();
+            s.fetch_add(1, SeqCst);
+            while !r.load(SeqCst) {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+        });
+    }
+    let timers: Vec<_> = (0..workers)
+        .map(|_| rx.recv_timeout(LONG).unwrap())
+        .collect();
+    assert!(wait_until(LONG, || stuck.load(SeqCst) == workers));
+    let h2 = h.clone();
+    let worker = std::thread::spawn(move || {
+        let t0 = Instant::now();
+        for t in &timers {
+            assert!(t.cancel());
+        }
+        let later = h2.call_later(Duration::from_millis(1), || {});
+        let (p, d) = h2.create_future::<u8>();
+        p.set_result(1).unwrap();
+        assert!(d.is_done());
+        let _ = h2.metrics();
+        let jh = h2.spawn(std::future::pending::<()>());
+        jh.abort();
+        (t0.elapsed(), later, jh)
+    });
+    let (took, later, jh) = worker.join().unwrap();
+    assert!(
+        took < Duration::from_secs(2),
+        "outside calls blocked: {took:?}"
+    );
+    // promptly: while the owners are still stuck
+    assert_eq!(drops.wait_for(workers, Duration::from_secs(2)), workers);
+    release.store(true, SeqCst);
+    assert!(futures::executor::block_on(jh).unwrap_err().is_cancelled());
+    assert!(wait_until(LONG, || later.when() <= h.time()));
+}
+
+/// A JoinHandle awaited by a foreign executor when the runtime is dropped resolves as
+/// cancelled (never hangs).
+fn join_handle_awaited_by_foreign_executor_at_shutdown(workers: usize) {
+    let rt = rt(workers);
+    let h = rt.handle().clone();
+    let jh = h.spawn(async { spindle::sleep(Duration::from_secs(3600)).await });
+    let waiter = std::thread::spawn(move || futures::executor::block_on(jh));
+    std::thread::sleep(Duration::from_millis(20));
+    drop(rt);
+    assert!(waiter.join().unwrap().unwrap_err().is_cancelled());
+}
+
+/// A Deferred awaited on a foreign executor whose Promise lives in a task that is dropped at
+/// shutdown resolves to Cancelled.
+fn deferred_awaited_by_foreign_executor_promise_in_dropped_task(workers: usize) {
+    let rt = rt(workers);
+    let h = rt.handle().clone();
+    let (p, d) = h.create_future::<u8>();
+    h.spawn(async move {
+        let _p = p;
+        std::future::pending::<()>().await;
+    });
+    let waiter = std::thread::spawn(move || futures::executor::block_on(d));
+    std::thread::sleep(Duration::from_millis(20));
+    drop(rt);
+    assert!(waiter.join().unwrap().is_err());
+}
+
+/// task_blocking: spawn_blocking from a blocking task and from an outside thread.
+fn spawn_blocking_nested_and_from_foreign_thread(workers: usize) {
+    let rt = rt(workers);
+    let h = rt.handle().clone();
+    let inner = rt
+        .block_on(h.spawn_blocking(|| {
+            let jh = spindle::spawn_blocking(|| 6);
+            futures::executor::block_on(jh).unwrap() * 7
+        }))
+        .unwrap();
+    assert_eq!(inner, 42);
+    let h2 = h.clone();
+    let jh = std::thread::spawn(move || h2.spawn_blocking(|| "outside"))
+        .join()
+        .unwrap();
+    assert_eq!(futures::executor::block_on(jh).unwrap(), "outside");
+}
+
+/// task_blocking `blocking_when_paused`-free variant: a blocking task waits on a channel fed
+/// by an async task; the workers are not needed by the blocking thread and vice versa.
+fn spawn_blocking_can_block_on_task_via_channel(workers: usize) {
+    let rt = rt(workers);
+    let h = rt.handle().clone();
+    let (tx, rx) = mpsc::channel();
+    let b = h.spawn_blocking(move || rx.recv_timeout(LONG).unwrap());
+    let a = h.spawn(async move {
+        spindle::sleep(Duration::from_millis(5)).await;
+        tx.send(8).unwrap();
+    });
+    rt.block_on(a).unwrap();
+    assert_eq!(rt.block_on(b).unwrap(), 8);
+}
+
+/// tasks_spawned counts exactly the tasks spawned (from block_on, tasks and outside).
+fn metrics_tasks_spawned_counts_exactly(workers: usize) {
+    let rt = rt(workers);
+    let h = rt.handle().clone();
+    let before = h.metrics().tasks_spawned();
+    let hs: Vec<_> = (0..10).map(|_| h.spawn(async {})).collect();
+    rt.block_on(async move {
+        for jh in hs {
+            jh.await.unwrap();
+        }
+        let inner: Vec<_> = (0..5).map(|_| spindle::spawn(async {})).collect();
+        for jh in inner {
+            jh.await.unwrap();
+        }
+    });
+    let h2 = h.clone();
+    std::thread::spawn(move || {
+        for _ in 0..5 {
+            drop(h2.spawn(async {}));
+        }
+    })
+    .join()
+    .unwrap();
+    assert_eq!(h.metrics().tasks_spawned() - before, 20);
+    let m = h.metrics();
+    let _ = format!("{:?}", m.clone());
+    let _ = m.steals();
+}
+
+/// rt_common `yield_many`-like: many tasks each yielding many times all finish.
+fn many_yields_all_complete(workers: usize) {
+    let rt = rt(workers);
+    let h = rt.handle().clone();
+    let count = Arc::new(AtomicUsize::new(0));
+    let hs: Vec<_> = (0..50)
+        .map(|_| {
+            let c = count.clone();
+            h.spawn(async move {
+                for _ in 0..200 {
+                    spindle::yield_now().await;
+                    c.fetch_add(1, SeqCst);
+                }
+            })
+        })
+        .collect();
+    rt.block_on(async move {
+        for jh in hs {
+            jh.await.unwrap();
+        }
+    });
+    assert_eq!(count.load(SeqCst), 50 * 200);
+}
+
+/// Dropping the runtime from an outside thread while a task on it is stuck returns within
+/// shutdown_timeout, and the stuck task's other state is not leaked once it returns.
+#[test]
+fn shutdown_timeout_with_stuck_task_and_pending_timer() {
+    watchdog("shutdown_timeout_stuck", || {
+        let rt = rt(2);
+        let h = rt.handle().clone();
+        let drops = DropCounter::new();
+        let tok = drops.token();
+        h.call_later(Duration::from_secs(3600), move || drop(tok));
+        let release = Arc::new(AtomicBool::new(false));
+        let r = release.clone();
+        let (tx, rx) = mpsc::channel();
+        h.spawn(async move {
+            tx.send(()).unwrap();
+            while !r.load(SeqCst) {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+        });
+        rx.recv_timeout(LONG).unwrap();
+        let t = Instant::now();
+        rt.shutdown_timeout(Duration::from_millis(200));
+        assert!(t.elapsed() < Duration::from_secs(3));
+        release.store(true, SeqCst);
+        assert_eq!(drops.wait_for(1, Duration::from_secs(5)), 1);
+        // the handle is inert but safe
+        let jh = h.spawn(async { 1 });
+        assert!(futures::executor::block_on(jh).unwrap_err().is_cancelled());
+        assert!(h.call_soon(|| {}).is_cancelled());
+    });
+}
+
+/// One call that must panic outside a runtime.
+type Check = Box<dyn FnOnce() + Send>;
+
+/// Handle::current outside any runtime panics with the documented clear message.
+#[test]
+fn free_functions_outside_runtime_panic_clearly() {
+    watchdog("free_fn_outside", || {
+        let checks: Vec<(&str, Check)> = vec![
+            ("spawn", Box::new(|| drop(spindle::spawn(async {})))),
+            ("call_soon", Box::new(|| drop(spindle::call_soon(|| {})))),
+            (
+                "spawn_blocking",
+                Box::new(|| drop(spindle::spawn_blocking(|| {}))),
+            ),
+            (
+                "interval",
+                Box::new(|| drop(spindle::interval(Duration::from_secs(1)))),
+            ),
+            (
+                "call_every",
+                Box::new(|| drop(spindle::call_every(Duration::from_secs(1), || {}))),
+            ),
+            ("current", Box::new(|| drop(Handle::current()))),
+        ];
+        for (what, f) in checks {
+            let err = catch_unwind(AssertUnwindSafe(f)).expect_err(what);
+            let msg = panic_message(&*err).unwrap_or_default();
+            assert!(msg.contains("runtime"), "{what}: unclear message {msg:?}");
+        }
+    });
+}
+
+/// Sleep, Timeout, Interval and call_every made before shutdown but first polled after it,
+/// or made through a stale Handle after it, complete (never hang).
+fn timer_futures_first_polled_after_shutdown_complete(workers: usize) {
+    let rt = rt(workers);
+    let h = rt.handle().clone();
+    let unpolled = h.sleep(Duration::from_secs(3600));
+    let every = h.call_every(Duration::from_secs(3600), || {});
+    drop(rt);
+    futures::executor::block_on(unpolled);
+    assert!(
+        every.is_cancelled(),
+        "a periodic timer is cancelled by shutdown"
+    );
+    futures::executor::block_on(h.sleep(Duration::from_secs(3600)));
+    let r = futures::executor::block_on(h.timeout(Duration::from_secs(3600), async { 5 }));
+    assert_eq!(r.ok(), Some(5), "a ready inner future still wins");
+    let mut iv = h.interval(Duration::from_secs(3600));
+    futures::executor::block_on(async {
+        iv.tick().await;
+        iv.tick().await;
+    });
+}
+
+/// rt_common `outstanding_tasks_dropped` with a task future whose Drop panics among them:
+/// every other pending or queued task future is still dropped, and drop returns.
+fn drop_runtime_drops_tasks_even_if_one_future_panics_on_drop(workers: usize) {
+    let rt = rt(workers);
+    let h = rt.handle().clone();
+    let drops = DropCounter::new();
+    for i in 0..60 {
+        let tok = drops.token();
+        if i % 2 == 0 {
+            drop(h.spawn(async move {
+                let _t = tok;
+                std::future::pending::<()>().await;
+            }));
+        } else {
+            drop(h.spawn(async move {
+                let _t = tok;
+                spindle::sleep(Duration::from_secs(3600)).await;
+            }));
+        }
+        if i % 10 == 0 {
+            let g = PanicOnDrop;
+            h.spawn(async move {
+                let _g = g;
+                std::future::pending::<()>().await;
+            });
+        }
+    }
+    std::thread::sleep(Duration::from_millis(20));
+    let t = Instant::now();
+    drop(rt);
+    assert!(t.elapsed() < Duration::from_secs(10));
+    assert_eq!(drops.wait_for(60, Duration::from_secs(2)), 60);
+}
