@@ -651,3 +651,30 @@ fn drop_runtime_drops_tasks_even_if_one_future_panics_on_drop(workers: usize) {
     assert!(t.elapsed() < Duration::from_secs(10));
     assert_eq!(drops.wait_for(60, Duration::from_secs(2)), 60);
 }
+
+/// tokio's Runtime, Handle and JoinHandle are UnwindSafe + RefUnwindSafe, so tests and users
+/// write `catch_unwind(|| rt.block_on(..))` without `AssertUnwindSafe`; spindle's must be too.
+#[test]
+fn handles_are_unwind_safe_like_tokio() {
+    fn unwind_safe<T: std::panic::UnwindSafe + std::panic::RefUnwindSafe>() {}
+    unwind_safe::<spindle::Runtime>();
+    unwind_safe::<Handle>();
+    unwind_safe::<JoinHandle<u8>>();
+    unwind_safe::<spindle::JoinError>();
+    unwind_safe::<spindle::TimerHandle>();
+    unwind_safe::<spindle::Sleep>();
+    unwind_safe::<spindle::Timeout<std::future::Ready<u8>>>();
+    unwind_safe::<spindle::Interval>();
+    unwind_safe::<spindle::Promise<u8>>();
+    unwind_safe::<spindle::Deferred<u8>>();
+    watchdog("unwind_safe", || {
+        let rt = rt(1);
+        let h = rt.handle().clone();
+        let r = catch_unwind(|| rt.block_on(async { panic!("in block_on") }));
+        assert!(r.is_err());
+        let r = catch_unwind(|| h.spawn(async { 1 }));
+        assert_eq!(rt.block_on(r.unwrap()).unwrap(), 1);
+        // the runtime is still usable after a panic escaped block_on
+        assert_eq!(rt.block_on(async { 2 }), 2);
+    });
+}

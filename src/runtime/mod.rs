@@ -9,3 +9,5 @@ pub(crate) mod hooks;
 pub(crate) mod metrics;
 #[allow(clippy::module_inception)]
 pub(crate) mod runtime;
+// UnwindSafe / RefUnwindSafe for the public handles (conformance with tokio).
+mod unwind_safe;
