@@ -13,6 +13,7 @@ use spindle::{Handle, JoinHandle};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
 use std::sync::{mpsc, Arc, Mutex};
+use std::task::{Poll, Waker};
 
 use std::time::{Duration, Instant};
 
@@ -41,6 +42,12 @@ rt_suite!(
     many_yields_all_complete,
     timer_futures_first_polled_after_shutdown_complete,
     drop_runtime_drops_tasks_even_if_one_future_panics_on_drop,
+    wake_while_runtime_is_dropping,
+    shutdown_concurrent_with_wakes_from_another_thread,
+    wake_from_worker_thread_local_destructor,
+    thread_local_destructor_on_worker_uses_handle,
+    runtime_in_thread_local_dropped_at_thread_exit,
+    tasks_on_two_runtimes_wake_each_other,
 );
 
 /// Like rt_common `spawn_two`: two tasks, joined in reverse order of spawning.
@@ -677,4 +684,183 @@ fn handles_are_unwind_safe_like_tokio() {
         // the runtime is still usable after a panic escaped block_on
         assert_eq!(rt.block_on(async { 2 }), 2);
     });
+}
+
+/// Runs a closure when dropped.
+struct RunOnDrop<F: FnMut()>(F);
+impl<F: FnMut()> Drop for RunOnDrop<F> {
+    fn drop(&mut self) {
+        (self.0)()
+    }
+}
+
+/// rt_common `wake_while_rt_is_dropping`: two parked tasks whose Drops wake each other while
+/// the runtime drops them; drop returns and both futures are dropped.
+fn wake_while_runtime_is_dropping(workers: usize) {
+    let rt = rt(workers);
+    let h = rt.handle().clone();
+    let (tx1, rx1) = futures::channel::oneshot::channel::<()>();
+    let (tx2, rx2) = futures::channel::oneshot::channel::<()>();
+    let polled = Arc::new(AtomicUsize::new(0));
+    let drops = DropCounter::new();
+    for (tx, rx) in [(tx2, rx1), (tx1, rx2)] {
+        let (p, tok) = (polled.clone(), drops.token());
+        h.spawn(async move {
+            let _tok = tok;
+            let mut tx = Some(tx);
+            let _d = RunOnDrop(move || {
+                let _ = tx.take().unwrap().send(());
+            });
+            p.fetch_add(1, SeqCst);
+            let _ = rx.await;
+        });
+    }
+    assert!(wait_until(LONG, || polled.load(SeqCst) == 2));
+    drop(rt);
+    assert_eq!(drops.wait_for(2, LONG), 2);
+}
+
+/// rt_common `shutdown_concurrent_spawn`: thousands of parked tasks are woken from another
+/// thread while the runtime is being dropped.
+fn shutdown_concurrent_with_wakes_from_another_thread(workers: usize) {
+    for _ in 0..3 {
+        let rt = rt(workers);
+        let h = rt.handle().clone();
+        let mut txs = Vec::new();
+        for _ in 0..2000 {
+            let (tx, rx) = futures::channel::oneshot::channel::<()>();
+            txs.push(tx);
+            h.spawn(async move {
+                let _ = rx.await;
+            });
+        }
+        rt.block_on(spindle::yield_now());
+        let (go_tx, go_rx) = mpsc::channel();
+        let th = std::thread::spawn(move || {
+            go_tx.send(()).unwrap();
+            for tx in txs {
+                let _ = tx.send(());
+            }
+        });
+        go_rx.recv().unwrap();
+        drop(rt);
+        th.join().unwrap();
+    }
+}
+
+/// rt_common `wake_from_thread_local`: a task's waker kept in a worker's thread-local is
+/// woken (by value and by reference) while that thread-local is destroyed at worker exit.
+fn wake_from_worker_thread_local_destructor(workers: usize) {
+    use std::cell::RefCell;
+    struct TlData {
+        by_ref: bool,
+        waker: Option<Waker>,
+        done: mpsc::Sender<bool>,
+    }
+    impl Drop for TlData {
+        fn drop(&mut self) {
+            let w = self.waker.take().unwrap();
+            if self.by_ref {
+                w.wake_by_ref();
+            } else {
+                w.wake();
+            }
+            let _ = self.done.send(true);
+        }
+    }
+    std::thread_local! {
+        static TL: RefCell<Option<TlData>> = const { RefCell::new(None) };
+    }
+    for by_ref in [true, false] {
+        let (done, recv) = mpsc::channel();
+        let rt = rt(workers);
+        let h = rt.handle().clone();
+        rt.block_on(h.spawn(futures::future::poll_fn(move |cx| {
+            let data = TlData {
+                by_ref,
+                waker: Some(cx.waker().clone()),
+                done: done.clone(),
+            };
+            TL.with(|tl| tl.replace(Some(data)));
+            Poll::Ready(())
+        })))
+        .unwrap();
+        drop(rt);
+        assert!(recv.recv_timeout(LONG).unwrap());
+    }
+}
+
+/// A thread-local destructor on a worker thread that spawns through a captured Handle and
+/// asks for the current runtime (the runtime's own thread-locals may be gone by then).
+fn thread_local_destructor_on_worker_uses_handle(workers: usize) {
+    use std::cell::RefCell;
+    struct Late(Handle, mpsc::Sender<bool>);
+    impl Drop for Late {
+        fn drop(&mut self) {
+            let _ = Handle::try_current();
+            let jh = self.0.spawn(async {});
+            let _ = self.0.call_soon(|| {});
+            drop(jh);
+            let _ = self.1.send(true);
+        }
+    }
+    std::thread_local! {
+        static TL: RefCell<Option<Late>> = const { RefCell::new(None) };
+    }
+    let (tx, rx) = mpsc::channel();
+    let rt = rt(workers);
+    let h = rt.handle().clone();
+    let h2 = h.clone();
+    rt.block_on(h.spawn(async move {
+        TL.with(|tl| tl.replace(Some(Late(h2, tx))));
+    }))
+    .unwrap();
+    drop(rt);
+    assert!(rx.recv_timeout(LONG).unwrap());
+}
+
+/// rt_common `runtime_in_thread_local`: a Runtime kept in a thread-local is dropped when its
+/// thread exits, with another runtime alive on the same thread.
+fn runtime_in_thread_local_dropped_at_thread_exit(workers: usize) {
+    use std::cell::RefCell;
+    std::thread_local! {
+        static R: RefCell<Option<spindle::Runtime>> = const { RefCell::new(None) };
+    }
+    let drops = DropCounter::new();
+    let d = drops.clone();
+    std::thread::spawn(move || {
+        R.with(|cell| {
+            let rt = common::rt(workers);
+            let tok = d.token();
+            rt.handle().spawn(async move {
+                let _t = tok;
+                std::future::pending::<()>().await;
+            });
+            *cell.borrow_mut() = Some(rt);
+        });
+        let other = common::rt(1);
+        assert_eq!(other.block_on(async { 1 }), 1);
+    })
+    .join()
+    .unwrap();
+    assert_eq!(drops.wait_for(1, LONG), 1);
+}
+
+/// rt_threaded `multi_threadpool`: a task on one runtime wakes a task on another.
+fn tasks_on_two_runtimes_wake_each_other(workers: usize) {
+    let a = rt(workers);
+    let b = rt(workers);
+    let (tx, rx) = futures::channel::oneshot::channel::<u32>();
+    let (tx2, rx2) = futures::channel::oneshot::channel::<u32>();
+    let jb = b.handle().spawn(async move {
+        let v = rx.await.unwrap();
+        tx2.send(v + 1).unwrap();
+    });
+    let ja = a.handle().spawn(async move {
+        spindle::sleep(Duration::from_millis(5)).await;
+        tx.send(1).unwrap();
+        rx2.await.unwrap()
+    });
+    assert_eq!(a.block_on(ja).unwrap(), 2);
+    b.block_on(jb).unwrap();
 }
