@@ -48,6 +48,14 @@ rt_suite!(
     thread_local_destructor_on_worker_uses_handle,
     runtime_in_thread_local_dropped_at_thread_exit,
     tasks_on_two_runtimes_wake_each_other,
+    shutdown_timeout_zero_blocking,
+    drop_rt_in_own_callback,
+    drop_rt_in_other_rt_task,
+    block_on_inside_spawn_blocking,
+    cancel_racing_shutdown_exactly_once,
+    spawn_racing_shutdown_exactly_once,
+    set_result_vs_cancel_race,
+    callback_runs_or_drops_exactly_once_under_shutdown,
 );
 
 /// Like rt_common `spawn_two`: two tasks, joined in reverse order of spawning.
@@ -863,4 +871,187 @@ fn tasks_on_two_runtimes_wake_each_other(workers: usize) {
     });
     assert_eq!(a.block_on(ja).unwrap(), 2);
     b.block_on(jb).unwrap();
+}
+
+/// rt_common `shutdown_timeout_0`: shutdown_timeout(0) with a running blocking task returns
+/// at once.
+fn shutdown_timeout_zero_blocking(workers: usize) {
+    let rt = rt(workers);
+    let (tx, rx) = mpsc::channel();
+    rt.handle().spawn_blocking(move || {
+        tx.send(()).unwrap();
+        std::thread::sleep(Duration::from_secs(3));
+    });
+    rx.recv().unwrap();
+    let t = Instant::now();
+    rt.shutdown_timeout(Duration::ZERO);
+    assert!(t.elapsed() < Duration::from_secs(1), "{:?}", t.elapsed());
+}
+
+/// A timer callback that holds the last reference to its runtime and drops it: the drop
+/// completes, other pending closures are dropped, and the stale handle is inert.
+fn drop_rt_in_own_callback(workers: usize) {
+    let rt = Arc::new(rt(workers));
+    let h = rt.handle().clone();
+    let (tx, rx) = mpsc::channel();
+    let r2 = rt.clone();
+    let drops = DropCounter::new();
+    let tok = drops.token();
+    h.call_later(Duration::from_secs(100), move || drop(tok));
+    h.call_later(Duration::from_millis(5), move || {
+        drop(r2);
+        tx.send(()).unwrap();
+    });
+    drop(rt);
+    rx.recv_timeout(LONG)
+        .expect("callback that dropped its runtime did not finish");
+    assert_eq!(drops.wait_for(1, LONG), 1);
+    let jh = h.spawn(async { 1 });
+    assert!(futures::executor::block_on(jh).unwrap_err().is_cancelled());
+}
+
+/// task_blocking `useful_panic_message_when_dropping_rt_in_rt`: dropping a runtime inside a
+/// task of another one either works or panics with a clear message; it never hangs and the
+/// outer runtime keeps working. (tokio panics here; spindle may shut down in place.)
+fn drop_rt_in_other_rt_task(workers: usize) {
+    let a = rt(workers);
+    let b = rt(workers);
+    let r = catch_unwind(AssertUnwindSafe(|| {
+        a.block_on(a.handle().spawn(async move {
+            drop(b);
+            1
+        }))
+    }));
+    match r {
+        Ok(Ok(v)) => assert_eq!(v, 1),
+        Ok(Err(e)) => {
+            let msg = panic_message(&*e.into_panic()).unwrap_or_default();
+            assert!(msg.contains("runtime"), "unclear message: {msg:?}");
+        }
+        Err(p) => panic!("the panic escaped the task: {:?}", panic_message(&*p)),
+    }
+    assert_eq!(a.block_on(a.handle().spawn(async { 2 })).unwrap(), 2);
+}
+
+/// rt_handle / task_blocking: `block_on` from a blocking-pool thread of the same runtime
+/// (not a worker, not inside block_on) works.
+fn block_on_inside_spawn_blocking(workers: usize) {
+    let rt = Arc::new(rt(workers));
+    let r = rt.clone();
+    let jh = rt.handle().spawn_blocking(move || {
+        r.block_on(async {
+            spindle::sleep(Duration::from_millis(2)).await;
+            5
+        })
+    });
+    assert_eq!(futures::executor::block_on(jh).unwrap(), 5);
+}
+
+/// Cancels from another thread racing runtime drop: every closure is dropped exactly once.
+fn cancel_racing_shutdown_exactly_once(workers: usize) {
+    for _ in 0..5 {
+        let rt = rt(workers);
+        let h = rt.handle().clone();
+        let drops = DropCounter::new();
+        let ran = Arc::new(AtomicUsize::new(0));
+        let mut hs = Vec::new();
+        for i in 0..2000u64 {
+            let tok = drops.token();
+            let r = ran.clone();
+            hs.push(h.call_later(Duration::from_micros(i * 3), move || {
+                r.fetch_add(1, SeqCst);
+                drop(tok);
+            }));
+        }
+        let th = std::thread::spawn(move || hs.iter().filter(|t| t.cancel()).count());
+        drop(rt);
+        let _won = th.join().unwrap();
+        assert_eq!(drops.wait_for(2000, LONG), 2000);
+        std::thread::sleep(Duration::from_millis(5));
+        assert_eq!(drops.get(), 2000);
+    }
+}
+
+/// Spawns from three threads racing runtime drop: every future is dropped exactly once
+/// (completed or discarded), none twice, none leaked.
+fn spawn_racing_shutdown_exactly_once(workers: usize) {
+    for _ in 0..5 {
+        let rt = rt(workers);
+        let h = rt.handle().clone();
+        let drops = DropCounter::new();
+        let mut ths = Vec::new();
+        for _ in 0..3 {
+            let h = h.clone();
+            let d = drops.clone();
+            ths.push(std::thread::spawn(move || {
+                for _ in 0..1000 {
+                    let tok = d.token();
+                    let jh = h.spawn(async move {
+                        spindle::yield_now().await;
+                        drop(tok)
+                    });
+                    drop(jh);
+                }
+            }));
+        }
+        std::thread::sleep(Duration::from_millis(1));
+        drop(rt);
+        for t in ths {
+            t.join().unwrap();
+        }
+        assert_eq!(drops.wait_for(3000, LONG), 3000);
+        std::thread::sleep(Duration::from_millis(5));
+        assert_eq!(drops.get(), 3000);
+    }
+}
+
+/// set_result racing Deferred::cancel on another thread: exactly one of them wins.
+fn set_result_vs_cancel_race(workers: usize) {
+    let rt = rt(workers);
+    let h = rt.handle().clone();
+    for _ in 0..2000 {
+        let (p, d) = h.create_future::<u32>();
+        let d = Arc::new(d);
+        let d2 = d.clone();
+        let go = Arc::new(AtomicBool::new(false));
+        let g2 = go.clone();
+        let t = std::thread::spawn(move || {
+            while !g2.load(SeqCst) {}
+            d2.cancel()
+        });
+        go.store(true, SeqCst);
+        let set = p.set_result(1).is_ok();
+        let cancelled = t.join().unwrap();
+        assert!(set ^ cancelled, "set {set} cancelled {cancelled}");
+        assert!(d.is_done());
+    }
+}
+
+/// call_later from three threads racing runtime drop: each closure runs or is dropped,
+/// exactly once.
+fn callback_runs_or_drops_exactly_once_under_shutdown(workers: usize) {
+    for _ in 0..5 {
+        let rt = rt(workers);
+        let h = rt.handle().clone();
+        let drops = DropCounter::new();
+        let mut ths = Vec::new();
+        for _ in 0..3 {
+            let h = h.clone();
+            let d = drops.clone();
+            ths.push(std::thread::spawn(move || {
+                for i in 0..1000u64 {
+                    let tok = d.token();
+                    h.call_later(Duration::from_micros(i % 50), move || drop(tok));
+                }
+            }));
+        }
+        std::thread::sleep(Duration::from_millis(1));
+        drop(rt);
+        for t in ths {
+            t.join().unwrap();
+        }
+        assert_eq!(drops.wait_for(3000, LONG), 3000);
+        std::thread::sleep(Duration::from_millis(5));
+        assert_eq!(drops.get(), 3000);
+    }
 }
