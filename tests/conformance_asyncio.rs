@@ -34,6 +34,7 @@ rt_suite!(
     future_set_result_after_deferred_dropped,
     future_promise_dropped_in_callback_cancels,
     many_futures_resolved_by_timers_in_order,
+    call_at_now,
 );
 
 /// asyncio `test_call_later` / `test_run_once`: distinct deadlines run in deadline order on one
@@ -484,4 +485,15 @@ fn call_soon_runs_before_later_timer() {
         assert!(wait_until(LONG, || log.lock().unwrap().len() == 2));
         assert_eq!(*log.lock().unwrap(), vec!["soon", "later"]);
     });
+}
+
+/// asyncio `call_at(loop.time())`: due now, when() is exactly that instant, and it runs.
+fn call_at_now(workers: usize) {
+    let rt = rt(workers);
+    let h = rt.handle().clone();
+    let now = h.time();
+    let (tx, rx) = mpsc::channel();
+    let t = h.call_at(now, move || tx.send(()).unwrap());
+    assert_eq!(t.when(), now);
+    rx.recv_timeout(LONG).unwrap();
 }

@@ -56,6 +56,8 @@ rt_suite!(
     spawn_racing_shutdown_exactly_once,
     set_result_vs_cancel_race,
     callback_runs_or_drops_exactly_once_under_shutdown,
+    blocking_fifo_with_one_thread,
+    abort_is_finished,
 );
 
 /// Like rt_common `spawn_two`: two tasks, joined in reverse order of spawning.
@@ -1054,4 +1056,35 @@ fn callback_runs_or_drops_exactly_once_under_shutdown(workers: usize) {
         std::thread::sleep(Duration::from_millis(5));
         assert_eq!(drops.get(), 3000);
     }
+}
+
+/// task_blocking: with one blocking thread, blocking tasks run in submission order.
+fn blocking_fifo_with_one_thread(workers: usize) {
+    let rt = spindle::Builder::new()
+        .worker_threads(workers)
+        .max_blocking_threads(1)
+        .build()
+        .unwrap();
+    let h = rt.handle().clone();
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let hs: Vec<_> = (0..50)
+        .map(|i| {
+            let l = log.clone();
+            h.spawn_blocking(move || l.lock().unwrap().push(i))
+        })
+        .collect();
+    for jh in hs {
+        futures::executor::block_on(jh).unwrap();
+    }
+    assert_eq!(*log.lock().unwrap(), (0..50).collect::<Vec<_>>());
+}
+
+/// is_finished becomes true after abort, and the result is cancelled.
+fn abort_is_finished(workers: usize) {
+    let rt = rt(workers);
+    let jh = rt.handle().spawn(std::future::pending::<()>());
+    assert!(!jh.is_finished());
+    jh.abort();
+    assert!(wait_until(LONG, || jh.is_finished()));
+    assert!(rt.block_on(jh).unwrap_err().is_cancelled());
 }

@@ -13,7 +13,7 @@ use common::{rt, wait_until, watchdog, DropCounter};
 use spindle::{MissedTickBehavior, Sleep};
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
 use std::sync::{mpsc, Arc, Mutex};
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::{Duration, Instant};
@@ -41,6 +41,9 @@ rt_suite!(
     interval_dropped_reclaims_its_timer,
     call_every_runs_never_early_and_when_advances,
     call_every_from_outside_thread_cancel_drops_closure,
+    reset_racing_fire_never_early,
+    sleep_reset_from_foreign_while_owner_stuck,
+    interval_self_waking_poll_tick_never_early,
 );
 
 /// Asserts `s` completes no earlier than its deadline (by the runtime clock and by std).
@@ -498,5 +501,106 @@ fn interval_and_call_every_zero_period_panic() {
         assert!(r.is_err());
         // the runtime is unaffected
         assert_eq!(rt.block_on(rt.handle().spawn(async { 1 })).unwrap(), 1);
+    });
+}
+
+/// tokio `reset_future_sleep_before_fire` under a race: 200 sleeps reset to +30 ms right
+/// around their first deadline (the fire may be in flight) never complete before the reset.
+fn reset_racing_fire_never_early(workers: usize) {
+    let rt = rt(workers);
+    let h = rt.handle().clone();
+    let hs: Vec<_> = (0..200u64)
+        .map(|i| {
+            let h2 = h.clone();
+            h.spawn(async move {
+                let mut s = Box::pin(spindle::sleep(Duration::from_micros(500 + i * 10)));
+                // poll once to arm
+                futures::future::poll_fn(|cx| {
+                    let _ = s.as_mut().poll(cx);
+                    Poll::Ready(())
+                })
+                .await;
+                std::thread::sleep(Duration::from_micros(400 + (i % 7) * 100)); // straddle the fire
+                let target = h2.time() + Duration::from_millis(30);
+                s.as_mut().reset(target);
+                s.as_mut().await;
+                assert!(
+                    h2.time() >= target,
+                    "completed before its reset deadline (i={i})"
+                );
+            })
+        })
+        .collect();
+    rt.block_on(async move {
+        for jh in hs {
+            jh.await.unwrap();
+        }
+    });
+}
+
+/// A Sleep armed on a worker that then gets stuck, moved to an outside thread and reset
+/// there, fires on time: no timer is held hostage by a stuck worker (2+ workers).
+fn sleep_reset_from_foreign_while_owner_stuck(workers: usize) {
+    if workers < 2 {
+        return;
+    }
+    let rt = rt(workers);
+    let h = rt.handle().clone();
+    let (tx, rx) = mpsc::channel();
+    let release = Arc::new(AtomicBool::new(false));
+    let r = release.clone();
+    h.spawn(async move {
+        let mut s = Box::pin(spindle::sleep(Duration::from_secs(3600)));
+        futures::future::poll_fn(|cx| {
+            let _ = s.as_mut().poll(cx);
+            Poll::Ready(())
+        })
+        .await;
+        tx.send(s).unwrap();
+        while !r.load(SeqCst) {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    });
+    let mut s = rx.recv_timeout(LONG).unwrap();
+    let t0 = Instant::now();
+    s.as_mut().reset(h.time() + Duration::from_millis(20));
+    futures::executor::block_on(s.as_mut());
+    let took = t0.elapsed();
+    release.store(true, SeqCst);
+    assert!(
+        took < Duration::from_secs(2),
+        "reset sleep held hostage by a stuck owner: {took:?}"
+    );
+}
+
+/// tokio `stream_with_interval_poll_tick_self_waking`: a poller that wakes itself on every
+/// Pending gets no tick early and no tick twice.
+fn interval_self_waking_poll_tick_never_early(workers: usize) {
+    let rt = rt(workers);
+    let h = rt.handle().clone();
+    rt.block_on(async move {
+        let mut iv = spindle::interval(Duration::from_millis(10));
+        // Burst: every grid instant is delivered, so the gaps are exact even under load
+        iv.set_missed_tick_behavior(MissedTickBehavior::Burst);
+        let mut ticks = Vec::new();
+        futures::future::poll_fn(|cx| loop {
+            match iv.poll_tick(cx) {
+                Poll::Ready(t) => {
+                    assert!(h.time() >= t);
+                    ticks.push(t);
+                    if ticks.len() == 5 {
+                        return Poll::Ready(());
+                    }
+                }
+                Poll::Pending => {
+                    cx.waker().wake_by_ref();
+                    return Poll::Pending;
+                }
+            }
+        })
+        .await;
+        for p in ticks.windows(2) {
+            assert_eq!(p[1] - p[0], Duration::from_millis(10));
+        }
     });
 }
