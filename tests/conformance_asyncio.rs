@@ -35,6 +35,8 @@ rt_suite!(
     future_promise_dropped_in_callback_cancels,
     many_futures_resolved_by_timers_in_order,
     call_at_now,
+    hook_callback_payload_drop_panics,
+    cancel_other_due_same_tick,
 );
 
 /// asyncio `test_call_later` / `test_run_once`: distinct deadlines run in deadline order on one
@@ -496,4 +498,73 @@ fn call_at_now(workers: usize) {
     let t = h.call_at(now, move || tx.send(()).unwrap());
     assert_eq!(t.when(), now);
     rx.recv_timeout(LONG).unwrap();
+}
+
+/// on_callback_panic drops a payload whose Drop panics: contained, callbacks keep running.
+fn hook_callback_payload_drop_panics(workers: usize) {
+    let rt = spindle::Builder::new()
+        .worker_threads(workers)
+        .on_callback_panic(drop)
+        .build()
+        .unwrap();
+    let h = rt.handle().clone();
+    for _ in 0..10 {
+        h.call_soon(|| std::panic::panic_any(PanicOnDrop));
+    }
+    std::thread::sleep(Duration::from_millis(50));
+    let (tx, rx) = mpsc::channel();
+    for _ in 0..20 {
+        let tx = tx.clone();
+        h.call_later(Duration::from_millis(1), move || tx.send(()).unwrap());
+    }
+    for _ in 0..20 {
+        rx.recv_timeout(LONG).unwrap();
+    }
+}
+
+/// Two callbacks due at the same instant, the first cancels the second (which may already be
+/// queued to run): cancel() returns true exactly when the second never runs, and its closure
+/// is dropped either way.
+fn cancel_other_due_same_tick(workers: usize) {
+    let rt = rt(workers);
+    let h = rt.handle().clone();
+    for _ in 0..200 {
+        let when = h.time() + Duration::from_millis(2);
+        let slot: Arc<Mutex<Option<spindle::TimerHandle>>> = Arc::new(Mutex::new(None));
+        let ran_b = Arc::new(AtomicBool::new(false));
+        let won = Arc::new(Mutex::new(None));
+        let (tx, rx) = mpsc::channel();
+        let (s, wn, rb) = (slot.clone(), won.clone(), ran_b.clone());
+        let mut guard = slot.lock().unwrap();
+        let drops = DropCounter::new();
+        let tok = drops.token();
+        h.call_at(when, move || {
+            let t = s.lock().unwrap().take().unwrap();
+            *wn.lock().unwrap() = Some(t.cancel());
+            tx.send(()).unwrap();
+        });
+        *guard = Some(h.call_at(when, move || {
+            let _t = tok;
+            rb.store(true, SeqCst);
+        }));
+        drop(guard);
+        rx.recv_timeout(LONG).unwrap();
+        assert_eq!(drops.wait_for(1, LONG), 1);
+        std::thread::sleep(Duration::from_millis(1));
+        let won = won.lock().unwrap().unwrap();
+        assert!(
+            won != ran_b.load(SeqCst),
+            "cancel returned {won} and B ran = {}",
+            ran_b.load(SeqCst)
+        );
+    }
+}
+
+struct PanicOnDrop;
+impl Drop for PanicOnDrop {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            panic!("drop boom");
+        }
+    }
 }

@@ -58,6 +58,8 @@ rt_suite!(
     callback_runs_or_drops_exactly_once_under_shutdown,
     blocking_fifo_with_one_thread,
     abort_is_finished,
+    detached_task_panic_payload_drop_panics,
+    output_drop_panics_when_joinhandle_dropped_before_completion,
 );
 
 /// Like rt_common `spawn_two`: two tasks, joined in reverse order of spawning.
@@ -1087,4 +1089,39 @@ fn abort_is_finished(workers: usize) {
     jh.abort();
     assert!(wait_until(LONG, || jh.is_finished()));
     assert!(rt.block_on(jh).unwrap_err().is_cancelled());
+}
+
+/// A detached task panics with a payload whose Drop panics too: the runtime drops the
+/// payload without losing a worker.
+fn detached_task_panic_payload_drop_panics(workers: usize) {
+    let rt = rt(workers);
+    let h = rt.handle().clone();
+    for _ in 0..10 {
+        drop(h.spawn(async { std::panic::panic_any(PanicOnDrop) }));
+    }
+    std::thread::sleep(Duration::from_millis(50));
+    assert_eq!(rt.block_on(h.spawn(async { 1 })).unwrap(), 1);
+    assert_eq!(h.metrics().workers(), workers);
+    let hs: Vec<_> = (0..40).map(|i| h.spawn(async move { i })).collect();
+    for jh in hs {
+        rt.block_on(jh).unwrap();
+    }
+}
+
+/// A task detached before it completes returns an output whose Drop panics: the runtime drops
+/// it and keeps all its workers.
+fn output_drop_panics_when_joinhandle_dropped_before_completion(workers: usize) {
+    let rt = rt(workers);
+    let h = rt.handle().clone();
+    for _ in 0..10 {
+        drop(h.spawn(async {
+            spindle::sleep(Duration::from_millis(2)).await;
+            PanicOnDrop
+        }));
+    }
+    std::thread::sleep(Duration::from_millis(50));
+    let hs: Vec<_> = (0..40).map(|i| h.spawn(async move { i })).collect();
+    for jh in hs {
+        rt.block_on(jh).unwrap();
+    }
 }

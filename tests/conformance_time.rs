@@ -44,6 +44,7 @@ rt_suite!(
     reset_racing_fire_never_early,
     sleep_reset_from_foreign_while_owner_stuck,
     interval_self_waking_poll_tick_never_early,
+    sleep_polled_again_after_ready,
 );
 
 /// Asserts `s` completes no earlier than its deadline (by the runtime clock and by std).
@@ -602,5 +603,16 @@ fn interval_self_waking_poll_tick_never_early(workers: usize) {
         for p in ticks.windows(2) {
             assert_eq!(p[1] - p[0], Duration::from_millis(10));
         }
+    });
+}
+
+/// tokio allows polling a completed Sleep again: it stays Ready.
+fn sleep_polled_again_after_ready(workers: usize) {
+    let rt = rt(workers);
+    rt.block_on(async {
+        let mut s = Box::pin(spindle::sleep(Duration::from_millis(1)));
+        s.as_mut().await;
+        s.as_mut().await;
+        assert!(s.is_elapsed());
     });
 }
