@@ -60,6 +60,8 @@ rt_suite!(
     abort_is_finished,
     detached_task_panic_payload_drop_panics,
     output_drop_panics_when_joinhandle_dropped_before_completion,
+    queued_blocking_with_panicking_drop_at_shutdown,
+    blocking_output_panicking_drop_detached,
 );
 
 /// Like rt_common `spawn_two`: two tasks, joined in reverse order of spawning.
@@ -1124,4 +1126,54 @@ fn output_drop_panics_when_joinhandle_dropped_before_completion(workers: usize) 
     for jh in hs {
         rt.block_on(jh).unwrap();
     }
+}
+
+/// Queued (not started) blocking closures, some panicking on Drop, are all dropped at
+/// shutdown, exactly once, and drop returns.
+fn queued_blocking_with_panicking_drop_at_shutdown(workers: usize) {
+    let rt = spindle::Builder::new()
+        .worker_threads(workers)
+        .max_blocking_threads(1)
+        .build()
+        .unwrap();
+    let h = rt.handle().clone();
+    let (tx, rx) = mpsc::channel();
+    let (gtx, grx) = mpsc::channel::<()>();
+    h.spawn_blocking(move || {
+        tx.send(()).unwrap();
+        let _ = grx.recv_timeout(Duration::from_millis(200));
+    });
+    rx.recv().unwrap();
+    let drops = DropCounter::new();
+    for i in 0..10 {
+        let tok = drops.token();
+        let g = if i % 3 == 0 { Some(PanicOnDrop) } else { None };
+        drop(h.spawn_blocking(move || {
+            let _ = (&tok, &g);
+        }));
+    }
+    let t = Instant::now();
+    drop(rt);
+    drop(gtx);
+    assert!(t.elapsed() < Duration::from_secs(5));
+    assert_eq!(drops.wait_for(10, LONG), 10);
+}
+
+/// Detached blocking tasks return outputs whose Drop panics: the pool thread survives and
+/// runs the next task (one thread only, so a lost thread would hang it).
+fn blocking_output_panicking_drop_detached(workers: usize) {
+    let rt = spindle::Builder::new()
+        .worker_threads(workers)
+        .max_blocking_threads(1)
+        .build()
+        .unwrap();
+    let h = rt.handle().clone();
+    for _ in 0..5 {
+        drop(h.spawn_blocking(|| PanicOnDrop));
+    }
+    let jh = h.spawn_blocking(|| 3);
+    assert_eq!(futures::executor::block_on(jh).unwrap(), 3);
+    let t = Instant::now();
+    drop(rt);
+    assert!(t.elapsed() < Duration::from_secs(5));
 }
