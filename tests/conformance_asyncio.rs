@@ -37,6 +37,9 @@ rt_suite!(
     call_at_now,
     hook_callback_payload_drop_panics,
     cancel_other_due_same_tick,
+    deferred_waker_update,
+    closure_drop_reenters_timers_on_cancel,
+    closure_drop_reenters_timers_at_shutdown,
 );
 
 /// asyncio `test_call_later` / `test_run_once`: distinct deadlines run in deadline order on one
@@ -566,5 +569,79 @@ impl Drop for PanicOnDrop {
         if !std::thread::panicking() {
             panic!("drop boom");
         }
+    }
+}
+
+/// The same for a Deferred, resolved from a callback.
+fn deferred_waker_update(workers: usize) {
+    let rt = rt(workers);
+    let h = rt.handle().clone();
+    let (p, mut d) = h.create_future::<u8>();
+    let noop = futures::task::noop_waker_ref();
+    assert!(Pin::new(&mut d)
+        .poll(&mut Context::from_waker(noop))
+        .is_pending());
+    let t = std::thread::spawn(move || futures::executor::block_on(d));
+    std::thread::sleep(Duration::from_millis(20));
+    h.call_soon(move || p.set_result(4).unwrap());
+    assert_eq!(t.join().unwrap().unwrap(), 4);
+}
+
+/// A cancelled closure whose Drop arms a timer, cancels another and spawns (re-entering the
+/// timer code from inside cancel): no deadlock, counts return to zero.
+fn closure_drop_reenters_timers_on_cancel(workers: usize) {
+    let rt = rt(workers);
+    let h = rt.handle().clone();
+    let drops = DropCounter::new();
+    for i in 0..50 {
+        let other = h.call_later(Duration::from_secs(100), || {});
+        let r = Reenter(h.clone(), Some(other), drops.clone());
+        let t = h.call_later(Duration::from_secs(100), move || drop(r));
+        if i % 2 == 0 {
+            assert!(t.cancel());
+        } else {
+            let (tx, rx) = mpsc::channel();
+            h.call_soon(move || tx.send(t.cancel()).unwrap());
+            assert!(rx.recv_timeout(LONG).unwrap());
+        }
+    }
+    assert_eq!(drops.wait_for(50, LONG), 50);
+    assert!(
+        wait_until(LONG, || h.metrics().timers_pending() == 0),
+        "{:?}",
+        h.metrics()
+    );
+}
+
+/// The same Drops run by shutdown: drop returns and every closure is dropped.
+fn closure_drop_reenters_timers_at_shutdown(workers: usize) {
+    let rt = rt(workers);
+    let h = rt.handle().clone();
+    let drops = DropCounter::new();
+    for _ in 0..50 {
+        let other = h.call_later(Duration::from_secs(100), || {});
+        let r = Reenter(h.clone(), Some(other), drops.clone());
+        h.call_later(Duration::from_secs(100), move || drop(r));
+    }
+    let t = Instant::now();
+    drop(rt);
+    assert!(t.elapsed() < Duration::from_secs(5));
+    // closures armed during shutdown are dropped (already-cancelled handles)
+    assert_eq!(drops.wait_for(50, LONG), 50);
+}
+
+/// A closure payload whose Drop re-enters the timer code.
+struct Reenter(spindle::Handle, Option<spindle::TimerHandle>, DropCounter);
+impl Drop for Reenter {
+    fn drop(&mut self) {
+        let d = self.2.clone();
+        let tok = d.token();
+        let _ = self
+            .0
+            .call_later(Duration::from_millis(1), move || drop(tok));
+        if let Some(t) = self.1.take() {
+            t.cancel();
+        }
+        drop(self.0.spawn(async {}));
     }
 }

@@ -10,10 +10,12 @@ mod common;
 
 use common::{panic_message, rt, wait_until, watchdog, DropCounter};
 use spindle::{Handle, JoinHandle};
+use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
 use std::sync::{mpsc, Arc, Mutex};
-use std::task::{Poll, Waker};
+use std::task::{Context, Poll, Waker};
 
 use std::time::{Duration, Instant};
 
@@ -62,6 +64,8 @@ rt_suite!(
     output_drop_panics_when_joinhandle_dropped_before_completion,
     queued_blocking_with_panicking_drop_at_shutdown,
     blocking_output_panicking_drop_detached,
+    handle_current_in_hooks,
+    join_handle_waker_update,
 );
 
 /// Like rt_common `spawn_two`: two tasks, joined in reverse order of spawning.
@@ -1176,4 +1180,54 @@ fn blocking_output_panicking_drop_detached(workers: usize) {
     let t = Instant::now();
     drop(rt);
     assert!(t.elapsed() < Duration::from_secs(5));
+}
+
+/// Thread hooks run inside the runtime: Handle::try_current is Some in on_thread_start, and
+/// on_thread_stop may spawn and arm timers during shutdown without hanging.
+fn handle_current_in_hooks(workers: usize) {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let (s1, s2) = (seen.clone(), seen.clone());
+    let rt = spindle::Builder::new()
+        .worker_threads(workers)
+        .on_thread_start(move || {
+            s1.lock()
+                .unwrap()
+                .push(("start", spindle::Handle::try_current().is_some()))
+        })
+        .on_thread_stop(move || {
+            let h = spindle::Handle::try_current();
+            if let Some(h) = h {
+                let t = h.call_later(Duration::from_millis(1), || {});
+                let _ = t;
+                drop(h.spawn(async {}));
+            }
+            s2.lock().unwrap().push(("stop", true));
+        })
+        .build()
+        .unwrap();
+    rt.block_on(rt.handle().spawn_blocking(|| ())).unwrap();
+    drop(rt);
+    let v = seen.lock().unwrap().clone();
+    assert!(
+        v.iter().filter(|e| e.0 == "start").all(|e| e.1),
+        "no runtime in on_thread_start: {v:?}"
+    );
+    assert!(v.iter().filter(|e| e.0 == "stop").count() >= workers);
+}
+
+/// A JoinHandle polled once with one waker, then awaited on another executor, wakes the
+/// latest waker.
+fn join_handle_waker_update(workers: usize) {
+    let rt = rt(workers);
+    let h = rt.handle().clone();
+    let (tx, rx) = futures::channel::oneshot::channel::<u8>();
+    let mut jh = h.spawn(async move { rx.await.unwrap() });
+    let noop = futures::task::noop_waker_ref();
+    assert!(Pin::new(&mut jh)
+        .poll(&mut Context::from_waker(noop))
+        .is_pending());
+    let t = std::thread::spawn(move || futures::executor::block_on(jh));
+    std::thread::sleep(Duration::from_millis(20));
+    tx.send(3).unwrap();
+    assert_eq!(t.join().unwrap().unwrap(), 3);
 }

@@ -45,6 +45,8 @@ rt_suite!(
     sleep_reset_from_foreign_while_owner_stuck,
     interval_self_waking_poll_tick_never_early,
     sleep_polled_again_after_ready,
+    interval_at_future_start_never_early,
+    reset_after_shutdown,
 );
 
 /// Asserts `s` completes no earlier than its deadline (by the runtime clock and by std).
@@ -615,4 +617,26 @@ fn sleep_polled_again_after_ready(workers: usize) {
         s.as_mut().await;
         assert!(s.is_elapsed());
     });
+}
+
+/// interval_at with a start in the future: the first tick waits for it and returns it.
+fn interval_at_future_start_never_early(workers: usize) {
+    let rt = rt(workers);
+    let h = rt.handle().clone();
+    rt.block_on(async move {
+        let start = h.time() + Duration::from_millis(30);
+        let mut iv = spindle::interval_at(start, Duration::from_millis(5));
+        assert_eq!(iv.tick().await, start);
+        assert!(h.time() >= start);
+    });
+}
+
+/// A Sleep reset after its runtime shut down completes instead of hanging.
+fn reset_after_shutdown(workers: usize) {
+    let rt = rt(workers);
+    let h = rt.handle().clone();
+    let mut s = Box::pin(h.sleep(Duration::from_secs(3600)));
+    drop(rt);
+    s.as_mut().reset(h.time() + Duration::from_secs(3600));
+    futures::executor::block_on(s.as_mut());
 }
