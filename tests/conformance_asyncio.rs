@@ -40,6 +40,7 @@ rt_suite!(
     deferred_waker_update,
     closure_drop_reenters_timers_on_cancel,
     closure_drop_reenters_timers_at_shutdown,
+    exact_timer_counts,
 );
 
 /// asyncio `test_call_later` / `test_run_once`: distinct deadlines run in deadline order on one
@@ -644,4 +645,74 @@ impl Drop for Reenter {
         }
         drop(self.0.spawn(async {}));
     }
+}
+
+/// The timer counters are exact on a fresh runtime: each callback or Sleep that fired counts
+/// once in timers_fired, each one cancelled (cancel() or a dropped unfired Sleep) once in
+/// timers_cancelled, whether armed or cancelled on a worker or outside, and pending returns
+/// to zero.
+fn exact_timer_counts(workers: usize) {
+    let rt = rt(workers);
+    let h = rt.handle().clone();
+    let m0 = h.metrics();
+    assert_eq!(
+        (
+            m0.timers_fired(),
+            m0.timers_cancelled(),
+            m0.timers_pending()
+        ),
+        (0, 0, 0)
+    );
+    let (tx, rx) = mpsc::channel();
+    // 10 from outside, 10 from a worker, fired
+    for _ in 0..10 {
+        let tx = tx.clone();
+        h.call_later(Duration::from_millis(2), move || tx.send(()).unwrap());
+    }
+    let tx2 = tx.clone();
+    rt.block_on(h.spawn(async move {
+        for _ in 0..10 {
+            let tx = tx2.clone();
+            spindle::call_later(Duration::from_millis(2), move || tx.send(()).unwrap());
+        }
+    }))
+    .unwrap();
+    for _ in 0..20 {
+        rx.recv_timeout(LONG).unwrap();
+    }
+    // 10 cancelled from outside, 10 cancelled on a worker
+    let outs: Vec<_> = (0..10)
+        .map(|_| h.call_later(Duration::from_secs(60), || {}))
+        .collect();
+    for t in &outs {
+        assert!(t.cancel());
+    }
+    rt.block_on(h.spawn(async {
+        for _ in 0..10 {
+            assert!(spindle::call_later(Duration::from_secs(60), || {}).cancel());
+        }
+    }))
+    .unwrap();
+    // 5 sleeps that complete, 5 dropped early
+    rt.block_on(async {
+        for _ in 0..5 {
+            spindle::sleep(Duration::from_millis(1)).await;
+        }
+        for _ in 0..5 {
+            let _ = spindle::timeout(
+                Duration::from_millis(1),
+                spindle::sleep(Duration::from_secs(60)),
+            )
+            .await;
+        }
+    });
+    assert!(
+        wait_until(LONG, || h.metrics().timers_pending() == 0),
+        "{:?}",
+        h.metrics()
+    );
+    let m = h.metrics();
+    // fired: 20 callbacks + 5 sleeps + 5 timeouts' own timers = 30; cancelled: 20 + 5 inner sleeps
+    assert_eq!(m.timers_fired(), 30, "{m:?}");
+    assert_eq!(m.timers_cancelled(), 25, "{m:?}");
 }
