@@ -1231,3 +1231,88 @@ fn join_handle_waker_update(workers: usize) {
     tx.send(3).unwrap();
     assert_eq!(t.join().unwrap().unwrap(), 3);
 }
+
+/// Every signature in /work/shared/API.md (outside net, hyper, enter and virtual time), as
+/// function pointers of the exact types, so a renamed or re-typed item fails to compile here.
+#[test]
+fn api_signatures_match_the_contract() {
+    use spindle::*;
+    use std::future::Future;
+    use std::time::{Duration, Instant};
+    watchdog("api_signatures", || {
+        let _: fn() -> Builder = Builder::new;
+        let _: fn(&mut Builder, usize) -> &mut Builder = Builder::worker_threads;
+        let _: fn(&mut Builder, Duration) -> &mut Builder = Builder::timer_tick;
+        let _: fn(&mut Builder, usize) -> &mut Builder = Builder::max_blocking_threads;
+        let _: fn(&mut Builder, Duration) -> &mut Builder = Builder::thread_keep_alive;
+        let _: fn(&mut Builder) -> std::io::Result<Runtime> = Builder::build;
+        let _: fn() -> std::io::Result<Runtime> = Runtime::new;
+        let _: fn(&Runtime) -> &Handle = Runtime::handle;
+        let _: fn(Runtime, Duration) = Runtime::shutdown_timeout;
+        let _: fn() -> Handle = Handle::current;
+        let _: fn() -> Option<Handle> = Handle::try_current;
+        let _: fn(&Handle) -> Instant = Handle::time;
+        let _: fn(&Handle, Duration) -> Sleep = Handle::sleep;
+        let _: fn(&Handle, Instant) -> Sleep = Handle::sleep_until;
+        let _: fn(&Handle) -> RuntimeMetrics = Handle::metrics;
+        let _: fn(&Handle, Duration) -> Interval = Handle::interval;
+        let _: fn(&Handle, Instant, Duration) -> Interval = Handle::interval_at;
+        let _: fn(Duration) -> Interval = interval;
+        let _: fn(Instant, Duration) -> Interval = interval_at;
+        let _: fn(Duration) -> Sleep = sleep;
+        let _: fn(Instant) -> Sleep = sleep_until;
+        let _: fn() -> Option<usize> = worker_index;
+        let _: fn(&TimerHandle) -> bool = TimerHandle::cancel;
+        let _: fn(&TimerHandle) -> bool = TimerHandle::is_cancelled;
+        let _: fn(&TimerHandle) -> Instant = TimerHandle::when;
+        let _: fn(&Sleep) -> Instant = Sleep::deadline;
+        let _: fn(&Sleep) -> bool = Sleep::is_elapsed;
+        let _: fn(std::pin::Pin<&mut Sleep>, Instant) = Sleep::reset;
+        let _: fn(&JoinHandle<u8>) = JoinHandle::<u8>::abort;
+        let _: fn(&JoinHandle<u8>) -> bool = JoinHandle::<u8>::is_finished;
+        let _: fn(&JoinError) -> bool = JoinError::is_cancelled;
+        let _: fn(&JoinError) -> bool = JoinError::is_panic;
+        let _: fn(JoinError) -> Box<dyn std::any::Any + Send> = JoinError::into_panic;
+        let _: fn(Promise<u8>, u8) -> Result<(), u8> = Promise::<u8>::set_result;
+        let _: fn(&Promise<u8>) -> bool = Promise::<u8>::is_cancelled;
+        let _: fn(&Deferred<u8>) -> bool = Deferred::<u8>::cancel;
+        let _: fn(&Deferred<u8>) -> bool = Deferred::<u8>::is_done;
+        let _: fn(&RuntimeMetrics) -> usize = RuntimeMetrics::workers;
+        let _: fn(&RuntimeMetrics) -> u64 = RuntimeMetrics::timers_pending;
+        let _: fn(&RuntimeMetrics) -> u64 = RuntimeMetrics::timers_fired;
+        let _: fn(&RuntimeMetrics) -> u64 = RuntimeMetrics::timers_cancelled;
+        let _: fn(&RuntimeMetrics) -> u64 = RuntimeMetrics::tasks_spawned;
+        let _: fn(&RuntimeMetrics) -> u64 = RuntimeMetrics::steals;
+        let _: fn(&mut Interval) = Interval::reset;
+        let _: fn(&Interval) -> Duration = Interval::period;
+        let _: fn(&Interval) -> MissedTickBehavior = Interval::missed_tick_behavior;
+        let _: fn(&mut Interval, MissedTickBehavior) = Interval::set_missed_tick_behavior;
+        let _: fn(&mut Interval, &mut std::task::Context<'_>) -> std::task::Poll<Instant> =
+            Interval::poll_tick;
+        fn out<F: Future<Output = O>, O>(_: &F) {}
+        let rt = Runtime::new().unwrap();
+        let h = rt.handle().clone();
+        let t = h.timeout(Duration::from_millis(1), async { 1u8 });
+        out::<_, Result<u8, Elapsed>>(&t);
+        let _: &Timeout<_> = &t;
+        let d = h.create_future::<u8>().1;
+        out::<_, Result<u8, Cancelled>>(&d);
+        let j = h.spawn(async { 1u8 });
+        out::<_, Result<u8, JoinError>>(&j);
+        out::<_, ()>(&yield_now());
+        let mut iv = h.interval(Duration::from_millis(1));
+        rt.block_on(async {
+            let _: Instant = iv.tick().await;
+        });
+        let _: TimerHandle = h.call_every(Duration::from_secs(1), || {});
+        let b: JoinHandle<u8> = h.spawn_blocking(|| 1u8);
+        assert_eq!(rt.block_on(b).unwrap(), 1);
+        let _ = MissedTickBehavior::default() == MissedTickBehavior::Skip;
+        let _: std::io::Result<Runtime> = Builder::new()
+            .on_thread_start(|| {})
+            .on_thread_stop(|| {})
+            .thread_name("x")
+            .on_callback_panic(|_| {})
+            .build();
+    });
+}
