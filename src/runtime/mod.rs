@@ -12,3 +12,5 @@ pub(crate) mod runtime;
 // I/O: `Handle::enter` and the futures `Spawn` impl.
 pub(crate) mod enter;
 pub(crate) mod spawn_trait;
+// UnwindSafe / RefUnwindSafe for the public handles (conformance with tokio).
+mod unwind_safe;
