@@ -8,3 +8,5 @@ pub(crate) mod handle;
 pub(crate) mod metrics;
 #[allow(clippy::module_inception)]
 pub(crate) mod runtime;
+// Starting worker threads without leaving anything behind on failure (issue 10).
+pub(crate) mod spawn_worker;

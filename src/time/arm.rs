@@ -142,7 +142,8 @@ fn arm_remote(shared: &Shared, index: usize, entry: Arc<Entry>, tick: u64) {
     shared.watch_deadline(tick);
     // seeded fault (loom only): `ArmSkipsClosedRecheck` skips this re-check.
     let recheck = !crate::fault::is(Fault::ArmSkipsClosedRecheck);
-    if recheck && shared.is_closed() && entry.cancel().is_some() {
+    // `cancel_and_wake`: a `Sleep` armed here completes (its poll re-checks the phase).
+    if recheck && shared.is_closed() && entry.cancel_and_wake().is_some() {
         // Raced with shutdown, which may have closed the shard before our push.
         shared.counters.add(worker, Counter::Cancelled);
     }

@@ -204,10 +204,11 @@ impl Entry {
         }
     }
 
-    /// Wakes the waker of a fired `Sleep` entry (see `Due::Woken`).
+    /// Wakes the waker of a fired `Sleep` entry (see `Due::Woken`). The waker is user code
+    /// (another executor's): a panic in it is contained, so the worker survives.
     pub(crate) fn wake_fired(&self) {
         if let Kind::Waker(w) = &self.kind {
-            w.wake();
+            crate::util::panic::contain(|| w.wake());
         }
     }
 
@@ -230,8 +231,48 @@ impl Entry {
     }
 
     /// `cancel()`: ARMED or QUEUED -> CANCELLED. On success the closure (or the waker) has
-    /// been dropped by this call.
+    /// been dropped by this call; a panic in its `Drop` is contained (see `cancel_caught`).
     pub(crate) fn cancel(&self) -> Option<Cancelled> {
+        let (cancelled, panic) = self.cancel_caught()?;
+        if let Some(p) = panic {
+            crate::util::panic::dispose(p);
+        }
+        Some(cancelled)
+    }
+
+    /// Shutdown's cancel: like `cancel`, but a `Sleep`'s waker is *woken* rather than dropped,
+    /// so a `Sleep` awaited by another executor completes (as elapsed) instead of hanging.
+    /// The CAS comes first: a poll that registers after our `take_waker` re-checks the phase
+    /// afterwards and sees CANCELLED (the waker slot's Release/Acquire orders it).
+    pub(crate) fn cancel_and_wake(&self) -> Option<Cancelled> {
+        if !matches!(self.kind, Kind::Waker(_)) {
+            return self.cancel();
+        }
+        let prev = self.cancel_cas()?;
+        if let Kind::Waker(w) = &self.kind {
+            crate::util::panic::contain(|| w.wake());
+        }
+        Some(Cancelled {
+            was_staged: prev & STAGED != 0,
+        })
+    }
+
+    /// `cancel` that hands back a panic of the closure's `Drop` instead of swallowing it (for
+    /// `TimerHandle::cancel`, whose caller owns that closure: it finishes its bookkeeping,
+    /// then re-raises).
+    pub(crate) fn cancel_caught(&self) -> Option<(Cancelled, Option<crate::util::panic::Payload>)> {
+        let prev = self.cancel_cas()?;
+        let panic = crate::util::panic::catch(|| self.drop_payload()).err();
+        Some((
+            Cancelled {
+                was_staged: prev & STAGED != 0,
+            },
+            panic,
+        ))
+    }
+
+    /// The CAS of every cancel: ARMED or QUEUED -> CANCELLED; returns the previous word.
+    fn cancel_cas(&self) -> Option<u64> {
         let prev = if crate::fault::is(crate::fault::Fault::EntryCancelNotAtomic) {
             // seeded fault (loom only): check, then store, instead of one CAS.
             let s = self.state.load(Acquire);
@@ -246,10 +287,7 @@ impl Entry {
             })
             .ok()?
         };
-        self.drop_payload();
-        Some(Cancelled {
-            was_staged: prev & STAGED != 0,
-        })
+        Some(prev)
     }
 
     fn drop_payload(&self) {

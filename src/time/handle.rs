@@ -83,12 +83,17 @@ impl TimerHandle {
 }
 
 /// Cancels `entry` (armed on `shard`), from any thread; true iff this call won. The winner
-/// counts it and gets the entry out of its wheel (`cancel_bookkeeping`).
+/// counts it and gets the entry out of its wheel (`cancel_bookkeeping`). A panic in the
+/// closure's `Drop` reaches the caller, but only after the bookkeeping: the entry never stays
+/// in its wheel until its deadline (forever for `Duration::MAX`).
 pub(crate) fn cancel(entry: &Arc<Entry>, shard: &Arc<Shard>) -> bool {
-    let Some(cancelled) = entry.cancel() else {
+    let Some((cancelled, panic)) = entry.cancel_caught() else {
         return false;
     };
     cancel_bookkeeping(entry, shard, cancelled.was_staged);
+    if let Some(payload) = panic {
+        std::panic::resume_unwind(payload);
+    }
     true
 }
 

@@ -38,8 +38,25 @@ const FREE: u8 = 0;
 const OWNER: u8 = 1;
 const THIEF: u8 = 2;
 
-/// How many ticks late the owner must be before idle workers fire its timers.
+/// How many ticks late the owner must be before idle workers fire its timers (at least; see
+/// `WATCH_FLOOR`).
 pub(crate) const GRACE_TICKS: u64 = 2;
+
+/// The wall-clock floor of the thieves' grace and of their look rate limit: with a tiny
+/// `timer_tick` (1 µs), a few ticks would have idle workers wake continuously while an owner
+/// is stuck. With the default 1 ms tick the floor changes nothing.
+pub(crate) const WATCH_FLOOR: std::time::Duration = std::time::Duration::from_millis(1);
+
+/// The grace and rate limit, in ticks, for `clock`: `GRACE_TICKS` and 1 tick, or
+/// `WATCH_FLOOR`, whichever is longer. Measured through the clock's own Instant-to-tick
+/// mapping (the ticks `WATCH_FLOOR` spans from now).
+pub(crate) fn watch_ticks(clock: &super::clock::Clock) -> (u64, u64) {
+    let now = std::time::Instant::now();
+    let floor = clock
+        .deadline_tick(now + WATCH_FLOOR)
+        .saturating_sub(clock.floor_tick(now));
+    (floor.max(GRACE_TICKS), floor.max(1))
+}
 
 #[cfg(not(loom))]
 const STAGING_CAP: usize = 256;
@@ -83,6 +100,9 @@ pub(crate) struct Shard {
     pub(crate) parked_until: AtomicU64,
     /// The last tick a thief looked at this shard (rate limit).
     last_steal: AtomicU64,
+    /// Ticks late before thieves step in, and ticks between two looks (`watch_ticks`).
+    grace: u64,
+    rate: u64,
     /// Arms on, and cancels of, this shard's timers from threads that are not workers of its
     /// runtime (per shard, so outside threads on different shards do not share a line).
     pub(crate) remote_arms: AtomicU64,
@@ -193,8 +213,16 @@ impl<F: FnMut(Arc<Entry>)> DueSink for F {
 }
 
 impl Shard {
+    #[cfg_attr(not(loom), allow(dead_code))] // loom models build bare shards
     pub(crate) fn new(owner: Unparker) -> Shard {
+        Shard::with_watch(owner, (GRACE_TICKS, 1))
+    }
+
+    /// A shard whose thieves use `(grace, rate)` ticks (see `watch_ticks`).
+    pub(crate) fn with_watch(owner: Unparker, (grace, rate): (u64, u64)) -> Shard {
         Shard {
+            grace,
+            rate,
             inbox_len: AtomicUsize::new(0),
             owner,
             access: AtomicU8::new(FREE),
@@ -255,8 +283,13 @@ impl Shard {
         // Relaxed: a rate-limiting hint; a stale value only moves one look by a tick.
         let last = self.last_steal.load(Relaxed);
         self.next_due()
-            .max(last.saturating_add(1))
-            .saturating_add(GRACE_TICKS)
+            .max(last.saturating_add(self.rate))
+            .saturating_add(self.grace)
+    }
+
+    /// Ticks late before idle workers fire this shard's timers.
+    pub(crate) fn grace(&self) -> u64 {
+        self.grace
     }
 
     // ----- owner thread -----
@@ -353,6 +386,46 @@ impl Shard {
         self.inbox_len.fetch_sub(drained, Relaxed);
     }
 
+    /// Not the owner, holding `access`, after draining the inbox into the wheel (and maybe
+    /// advancing it): the arms it filed are now visible to no watcher (the owner alone recomputes `next_due`, and the
+    /// drain reset `inbox_due`). Republish the wheel's next expiration through `inbox_due`,
+    /// a lower bound that the owner's next turn resets and folds into `next_due`. Without it a
+    /// not-yet-due remote timer would wait for a stuck owner (no hostage timers, whichever
+    /// thread drained the inbox).
+    fn republish_drained(&self, wheel: &Wheel<Arc<Entry>>) {
+        if let Some(next) = wheel.next_expiration() {
+            // SeqCst: like the arms' own lowering in `push_remote`, read by parking workers.
+            self.inbox_due.fetch_min(next, SeqCst);
+        }
+    }
+
+    /// Any thread, every `INBOX_DRAIN_BATCH` inbox pushes: drain the inbox into the wheel in
+    /// the owner's place if `access` is free, so cancelled remote arms (and unlink ops) are
+    /// reclaimed even while the owner is stuck. Files only, never fires: an arm found due is
+    /// pushed back to the inbox for the owner or a thief (rare: the deadline passed between
+    /// arm and drain), so this needs no run queue and runs no user code.
+    fn reclaim_inbox(&self) {
+        if !self.try_acquire(THIEF) {
+            return; // the owner or a thief is draining it right now
+        }
+        let mut due_now = Vec::new();
+        self.with_wheel(|wheel| {
+            self.drain_inbox(wheel, &mut due_now);
+            self.republish_drained(wheel);
+        });
+        self.release();
+        for e in due_now {
+            // STAGED stays cleared: a cancel meanwhile sends an `Unlink` op, which finds it in
+            // no wheel (harmless), and the next drain files it as usual.
+            let tick = e.deadline_tick();
+            // Relaxed: as in `push_remote`.
+            self.inbox_len.fetch_add(1, Relaxed);
+            self.inbox.push(Op::Arm(e));
+            // SeqCst: as in `push_remote`, after the push.
+            self.inbox_due.fetch_min(tick, SeqCst);
+        }
+    }
+
     // ----- any thread -----
 
     /// Another thread arms or unlinks through the inbox.
@@ -376,6 +449,8 @@ impl Shard {
         }
         if queued % INBOX_DRAIN_BATCH == 0 {
             self.owner.unpark();
+            // The owner may be stuck in a long poll: reclaim now rather than at its return.
+            self.reclaim_inbox();
         }
     }
 
@@ -386,11 +461,18 @@ impl Shard {
     /// An idle worker fires this shard's overdue timers if its owner is late by more than
     /// `GRACE_TICKS`. Returns true if it did anything.
     pub(crate) fn steal_overdue(&self, now: u64, sink: &mut dyn DueSink) -> bool {
-        if self.next_due().saturating_add(GRACE_TICKS) > now {
+        if self.next_due().saturating_add(self.grace) > now {
             return false;
         }
-        // One thief per tick per shard is plenty.
-        if self.last_steal.swap(now, Relaxed) == now {
+        // One thief per `rate` ticks per shard is plenty. Relaxed: a rate-limiting hint; the
+        // CAS only keeps two thieves of one window from both going on.
+        let last = self.last_steal.load(Relaxed);
+        if (last != 0 && now < last.saturating_add(self.rate))
+            || self
+                .last_steal
+                .compare_exchange(last, now, Relaxed, Relaxed)
+                .is_err()
+        {
             return false;
         }
         if !self.try_acquire(THIEF) {
@@ -411,6 +493,9 @@ impl Shard {
                     drop(fire(e.clone(), now, sink));
                 }
             });
+            // Always: the drain reset `inbox_due`, and the advance may have cascaded entries
+            // whose owner never saw them.
+            self.republish_drained(wheel);
         });
         self.release();
         true
@@ -435,7 +520,9 @@ impl Shard {
         }
         self.release();
         for e in all {
-            e.cancel();
+            // Waking (not dropping) a `Sleep`'s waker: another executor awaiting it must see
+            // it complete. Panics of closures' `Drop`s and of wakers are contained inside.
+            e.cancel_and_wake();
         }
     }
 }

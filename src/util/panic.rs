@@ -1,0 +1,53 @@
+//! Containing panics of user code.
+//!
+//! spindle runs user code in many places that must not unwind into the runtime: callbacks,
+//! futures' polls, the `Drop` of closures, futures and outputs, wakers, hooks. A panic caught
+//! there leaves a payload, and dropping the payload is user code too (`panic_any` of a value
+//! whose `Drop` panics). [`dispose`] drops a payload without letting a second panic escape.
+//! Every place that catches a panic and does not hand the payload to the user goes through
+//! [`contain`] or [`dispose`].
+
+use std::any::Any;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+/// A caught panic's payload.
+pub(crate) type Payload = Box<dyn Any + Send>;
+
+/// Drops `payload`; if its `Drop` panics, that second payload is leaked on purpose (dropping
+/// it could panic again, without end). A panic payload is small and this path is pathological.
+pub(crate) fn dispose(payload: Payload) {
+    if let Err(again) = catch_unwind(AssertUnwindSafe(move || drop(payload))) {
+        std::mem::forget(again);
+    }
+}
+
+/// Runs `f`, containing a panic: returns its payload instead of unwinding.
+pub(crate) fn catch<R>(f: impl FnOnce() -> R) -> Result<R, Payload> {
+    catch_unwind(AssertUnwindSafe(f))
+}
+
+/// Runs `f` and discards a panic (its payload is disposed of safely).
+pub(crate) fn contain(f: impl FnOnce()) {
+    if let Err(p) = catch(f) {
+        dispose(p);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Nasty;
+    impl Drop for Nasty {
+        fn drop(&mut self) {
+            panic!("payload drop");
+        }
+    }
+
+    #[test]
+    fn contains_a_panic_whose_payload_panics_on_drop() {
+        contain(|| std::panic::panic_any(Nasty));
+        dispose(Box::new(Nasty));
+        assert_eq!(catch(|| 3).unwrap(), 3);
+    }
+}
