@@ -447,3 +447,38 @@ fn abort_after_shutdown_began_does_not_drop_the_future_on_the_caller() {
         assert!(futures::executor::block_on(j).unwrap_err().is_cancelled());
     });
 }
+
+/// `shutdown_timeout` leaves a stuck worker behind: what it holds (a foreign executor's
+/// Sleep on its shard, a task queued behind the stuck one) still completes at shutdown, not
+/// when the stuck task returns.
+#[test]
+fn shutdown_timeout_with_a_stuck_worker_completes_its_sleeps_and_queued_tasks() {
+    watchdog("stuck_past_timeout", move || {
+        let rt = rt(1); // one shard: the foreign Sleep lands on the stuck owner's shard
+        let (tx, rx) = mpsc::channel();
+        rt.handle().spawn(async move {
+            tx.send(spindle::spawn(async {})).unwrap(); // queued behind us, never polled
+            std::thread::sleep(Duration::from_secs(3));
+        });
+        let queued = rx.recv().unwrap();
+        let h = rt.handle().clone();
+        let (done_tx, done_rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            futures::executor::block_on(h.sleep(HOUR));
+            done_tx.send(()).unwrap();
+        });
+        std::thread::sleep(Duration::from_millis(50));
+        let t = Instant::now();
+        rt.shutdown_timeout(Duration::from_millis(50));
+        done_rx
+            .recv_timeout(Duration::from_millis(1500))
+            .expect("Sleep on a stuck worker's shard hung past shutdown_timeout");
+        let r = futures::executor::block_on(queued);
+        assert!(r.unwrap_err().is_cancelled());
+        assert!(
+            t.elapsed() < Duration::from_millis(1500),
+            "{:?}",
+            t.elapsed()
+        );
+    });
+}

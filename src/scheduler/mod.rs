@@ -235,6 +235,21 @@ impl Shared {
         for task in self.owned.close() {
             task.shutdown();
         }
+        // Workers left behind by `shutdown_timeout` (stuck in user code): what they hold is
+        // cancelled here, so JoinHandles and Sleeps awaited elsewhere complete now, not when
+        // the stuck poll returns (issue 10). For workers that exited, both are empty.
+        let scratch = queue::Local::new();
+        for s in self.stealers.iter() {
+            while let Some(n) = s.steal_into(&scratch) {
+                crate::util::panic::contain(|| n.cancel());
+                while let Some(n) = scratch.pop() {
+                    crate::util::panic::contain(|| n.cancel());
+                }
+            }
+        }
+        for shard in self.shards.iter() {
+            shard.close_outside();
+        }
         self.drain_injector();
     }
 }

@@ -527,6 +527,32 @@ impl Shard {
     }
 }
 
+impl Shard {
+    /// Shutdown, from the thread that shuts down, for a shard whose owner may still be stuck
+    /// in user code past `shutdown_timeout`: cancel everything in the wheel and the inbox and
+    /// every staged entry (in place: the buffer stays the owner's), waking `Sleep`s, so what
+    /// other executors await completes now rather than when the owner returns. Takes
+    /// `access` as a thief; the owner's own `close` later drops what is left.
+    pub(crate) fn close_outside(&self) {
+        while !self.try_acquire(THIEF) {
+            // The owner (or a thief) holds it for a bounded amount of work.
+            crate::loom::hint::spin_loop();
+        }
+        let mut all = Vec::new();
+        self.with_wheel(|wheel| wheel.drain(|e| all.push(e)));
+        while let Some(op) = self.inbox.pop() {
+            match op {
+                Op::Arm(e) | Op::Unlink(e) => all.push(e),
+            }
+        }
+        self.staging.for_each(|e| all.push(e.clone()));
+        self.release();
+        for e in all {
+            e.cancel_and_wake();
+        }
+    }
+}
+
 /// A staged or remote arm reaches the wheel.
 fn stage_into_wheel(wheel: &mut Wheel<Arc<Entry>>, e: Arc<Entry>, due_now: &mut Vec<Arc<Entry>>) {
     // A cancelled entry stays cancelled: drop it without touching its state (the common case
