@@ -32,9 +32,11 @@ impl TimerHandle {
         TimerHandle { entry, shard, when }
     }
 
-    /// Armed after shutdown: already cancelled, and the closure is dropped right here.
+    /// Armed after shutdown: already cancelled, and the closure is dropped right here (a
+    /// panic in its `Drop` is contained, as for every closure spindle drops on its own
+    /// initiative; only `cancel`, which the caller asked for, re-raises one).
     pub(crate) fn dead<F>(shard: Arc<Shard>, when: Instant, f: F) -> Self {
-        drop(f);
+        crate::util::panic::contain(move || drop(f));
         TimerHandle {
             entry: Entry::new_dead(0),
             shard,
