@@ -340,3 +340,11 @@ impl SharedProbe {
 pub fn promise_pair<T: Send + 'static>() -> (crate::Promise<T>, crate::Deferred<T>) {
     crate::future::pair()
 }
+
+// ----- another executor (issue 10) -----
+
+/// Drives `future` on this thread with a plain loom-visible parker, outside any runtime's
+/// context: "another executor" awaiting a spindle future.
+pub fn foreign_block_on<F: std::future::Future>(future: F) -> F::Output {
+    crate::runtime::block_on::run(future)
+}

@@ -48,6 +48,16 @@ pub enum Fault {
     /// `Deferred::cancel` as a load then a store instead of a CAS: cancel and `set_result`
     /// can both win.
     DeferredCancelNotAtomic,
+    /// Shutdown cancels a `Sleep`'s entry by dropping its waker instead of waking it: a
+    /// `Sleep` awaited by another executor (a foreign `block_on`) never completes (issue 10,
+    /// failure 1).
+    ShutdownDropsSleepWaker,
+    /// `Staging::push` publishes the new length with Relaxed instead of Release: a thief
+    /// reading the buffer while the owner appends may see the length but not the slot.
+    StagingPublishRelaxed,
+    /// A thief that drained the inbox does not republish the wheel's next expiration: a
+    /// not-yet-due remote timer it filed is invisible to every watcher (issue 10, failure 4).
+    ThiefSkipsRepublish,
 }
 
 #[cfg(loom)]

@@ -86,6 +86,13 @@ where
         !out.status.success(),
         "loom did not catch the seeded fault {fault:?}: the model cannot fail\n{stdout}{stderr}"
     );
+    // Failing is not enough: it must fail for the seeded reason (issue 10), not for some
+    // other bug or a crash of the harness.
+    let reason = seeded_reason(fault);
+    assert!(
+        stderr.contains(reason) || stdout.contains(reason),
+        "the seeded fault {fault:?} failed the model, but not with `{reason}`\n{stdout}{stderr}"
+    );
     // What loom reported (shown with `--nocapture`).
     let report: Vec<&str> = stderr
         .lines()
@@ -93,6 +100,34 @@ where
         .take(2)
         .collect();
     eprintln!("seeded {fault:?}: {}", report.join(" "));
+}
+
+/// What loom (or the model's own assertion) reports when `fault` is seeded: a deadlock, a
+/// data race (`Causality violation`), or the message of the assertion that names the broken
+/// property. A twin passes only if its child failed with this text.
+fn seeded_reason(fault: Fault) -> &'static str {
+    const DEADLOCK: &str = "deadlock; threads";
+    const RACE: &str = "Causality violation";
+    #[allow(unreachable_patterns)]
+    match fault {
+        Fault::EntryCancelNotAtomic => RACE,
+        Fault::ClearStagedNotAtomic => "cancelled staged entry still referenced",
+        Fault::ArmReadsParkedBeforePush => DEADLOCK,
+        Fault::ShardReleaseRelaxed => RACE,
+        Fault::NotifyRunningSubmits => "queued twice",
+        Fault::NotifiedWakeReadOnly => "a wake was lost",
+        Fault::AbortRunningNoNotify => DEADLOCK,
+        Fault::DropJoinIgnoresComplete => RACE,
+        Fault::ParkSkipsRecheck => DEADLOCK,
+        Fault::PushSkipsClosedRedrain => "each future ran or was dropped, exactly once",
+        Fault::ArmSkipsClosedRecheck => "the callback's closure was leaked",
+        Fault::PromiseSetBeforeWrite => RACE,
+        Fault::DeferredCancelNotAtomic => "exactly one of set_result and cancel wins",
+        Fault::ShutdownDropsSleepWaker => DEADLOCK,
+        Fault::StagingPublishRelaxed => "staged slot read before its publication",
+        Fault::ThiefSkipsRepublish => "a drained remote timer is invisible to watchers",
+        other => panic!("no expected failure recorded for {other:?}: add it to `seeded_reason`"),
+    }
 }
 
 /// Counts events (runs, drops) across model threads, visible to loom.

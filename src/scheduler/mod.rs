@@ -237,19 +237,26 @@ impl Shared {
         }
         // Workers left behind by `shutdown_timeout` (stuck in user code): what they hold is
         // cancelled here, so JoinHandles and Sleeps awaited elsewhere complete now, not when
-        // the stuck poll returns (issue 10). For workers that exited, both are empty.
-        let scratch = queue::Local::new();
-        for s in self.stealers.iter() {
-            while let Some(n) = s.steal_into(&scratch) {
-                crate::util::panic::contain(|| n.cancel());
-                while let Some(n) = scratch.pop() {
+        // the stuck poll returns (issue 10). Workers that exited left both empty, so this is
+        // skipped when all did (it would only add steps to the loom models).
+        if *lock(&self.running) > 0 {
+            let scratch = queue::Local::new();
+            for s in self.stealers.iter() {
+                while let Some(n) = s.steal_into(&scratch) {
                     crate::util::panic::contain(|| n.cancel());
+                    while let Some(n) = scratch.pop() {
+                        crate::util::panic::contain(|| n.cancel());
+                    }
                 }
             }
+            for shard in self.shards.iter() {
+                shard.close_outside();
+            }
         }
-        for shard in self.shards.iter() {
-            shard.close_outside();
-        }
+        // SeqCst fence (spindle's own, not the queue's): `closed` was stored before it; a
+        // `push_remote` whose re-check (after its push and fence) did not see `closed` pushed
+        // before this fence in the single order, so the drain below finds its unit.
+        fence(SeqCst);
         self.drain_injector();
     }
 }

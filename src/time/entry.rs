@@ -245,7 +245,10 @@ impl Entry {
     /// The CAS comes first: a poll that registers after our `take_waker` re-checks the phase
     /// afterwards and sees CANCELLED (the waker slot's Release/Acquire orders it).
     pub(crate) fn cancel_and_wake(&self) -> Option<Cancelled> {
-        if !matches!(self.kind, Kind::Waker(_)) {
+        // seeded fault (loom only): `ShutdownDropsSleepWaker` drops the waker (the old code).
+        if !matches!(self.kind, Kind::Waker(_))
+            || crate::fault::is(crate::fault::Fault::ShutdownDropsSleepWaker)
+        {
             return self.cancel();
         }
         let prev = self.cancel_cas()?;

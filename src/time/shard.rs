@@ -28,7 +28,7 @@
 use super::entry::{Due, Entry};
 use super::wheel::Wheel;
 use crate::loom::cell::UnsafeCell;
-use crate::loom::sync::atomic::{AtomicPtr, AtomicU64, AtomicU8, AtomicUsize, Ordering::*};
+use crate::loom::sync::atomic::{fence, AtomicPtr, AtomicU64, AtomicU8, AtomicUsize, Ordering::*};
 use crate::loom::sync::Arc;
 use crate::scheduler::queue::Injector;
 use crate::util::parker::Unparker;
@@ -141,7 +141,13 @@ impl Staging {
         // Relaxed: published by the Release store of `len` below.
         self.slots[n].store(Arc::into_raw(e) as *mut Entry, Relaxed);
         // Release: a thief's Acquire load of `len` sees the slot and the entry's contents.
-        self.len.store(n + 1, Release);
+        // seeded fault (loom only): `StagingPublishRelaxed` publishes with Relaxed.
+        let publish = if crate::fault::is(crate::fault::Fault::StagingPublishRelaxed) {
+            Relaxed
+        } else {
+            Release
+        };
+        self.len.store(n + 1, publish);
         Ok(())
     }
 
@@ -167,6 +173,8 @@ impl Staging {
         let n = self.len.load(Acquire);
         for slot in &self.slots[..n] {
             let p = slot.load(Relaxed);
+            // A thief reads while the owner appends (loom's staging model checks this).
+            debug_assert!(!p.is_null(), "staged slot read before its publication");
             // SAFETY: slots below `len` hold a pointer from `Arc::into_raw` that is released
             // only by `drain`, which needs OWNER access, which we exclude by holding `access`.
             let e = std::mem::ManuallyDrop::new(unsafe { Arc::from_raw(p) });
@@ -373,7 +381,9 @@ impl Shard {
 
     fn drain_inbox(&self, wheel: &mut Wheel<Arc<Entry>>, due_now: &mut Vec<Arc<Entry>>) {
         // Reset the hint before draining: an arm pushed after the drain lowers it again.
+        // SeqCst fence: the other half of `push_remote`'s Dekker pair (reset, then pops).
         self.inbox_due.store(u64::MAX, SeqCst);
+        fence(SeqCst);
         let mut drained = 0;
         while let Some(op) = self.inbox.pop() {
             drained += 1;
@@ -439,10 +449,15 @@ impl Shard {
         let queued = self.inbox_len.fetch_add(1, Relaxed).wrapping_add(1);
         self.inbox.push(op);
         if let Some(tick) = tick {
-            // SeqCst: ordered after the push, so a drainer that resets the hint either sees
-            // the op or leaves our lowered hint standing. The load first skips the RMW when
-            // the hint already covers us (a drain that resets it after our load also drains
-            // our op, which was pushed before the load).
+            // SeqCst fence, spindle's own (not the queue's internal ordering, which a loom
+            // stand-in need not have): the push, then the hint. With the drainer's reset of
+            // the hint, fence, pops (`drain_inbox`), this is a Dekker pair: the drainer sees
+            // the op or leaves our lowered hint standing. It is also the arming thread's
+            // push-then-read-`parked_until` fence (`arm::arm_remote`), which has no fence of
+            // its own, so a remote arm still costs one fence. The load first skips the RMW
+            // when the hint already covers us (a drain that resets it after our load also
+            // drains our op, which was pushed before the load).
+            fence(SeqCst);
             if tick < self.inbox_due.load(SeqCst) {
                 self.inbox_due.fetch_min(tick, SeqCst);
             }
@@ -494,8 +509,10 @@ impl Shard {
                 }
             });
             // Always: the drain reset `inbox_due`, and the advance may have cascaded entries
-            // whose owner never saw them.
-            self.republish_drained(wheel);
+            // whose owner never saw them. seeded fault (loom only): `ThiefSkipsRepublish`.
+            if !crate::fault::is(crate::fault::Fault::ThiefSkipsRepublish) {
+                self.republish_drained(wheel);
+            }
         });
         self.release();
         true
@@ -504,6 +521,9 @@ impl Shard {
     /// Shutdown: cancel (dropping every closure) and release every entry. Runs on the owner
     /// thread as it exits, or on the shutting-down thread after the owner was joined.
     pub(crate) fn close(&self) {
+        // SeqCst fence: our caller saw `closed`; an arm whose re-check (after its push and
+        // fence, `arm::arm_remote`) did not see it is in the inbox for the pops below.
+        fence(SeqCst);
         self.acquire_owner();
         let mut all = Vec::new();
         self.staging.drain(|e| all.push(e));
@@ -534,6 +554,8 @@ impl Shard {
     /// other executors await completes now rather than when the owner returns. Takes
     /// `access` as a thief; the owner's own `close` later drops what is left.
     pub(crate) fn close_outside(&self) {
+        // SeqCst fence: as in `close`.
+        fence(SeqCst);
         while !self.try_acquire(THIEF) {
             // The owner (or a thief) holds it for a bounded amount of work.
             crate::loom::hint::spin_loop();
