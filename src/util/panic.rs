@@ -13,12 +13,19 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 /// A caught panic's payload.
 pub(crate) type Payload = Box<dyn Any + Send>;
 
-/// Drops `payload`; if its `Drop` panics, that second payload is leaked on purpose (dropping
-/// it could panic again, without end). A panic payload is small and this path is pathological.
+/// Drops `payload`. If its `Drop` panics, the new payload is dropped the same way (it is
+/// almost always a plain message); only after `TRIES` panicking payloads in a row is the
+/// last one leaked on purpose, since dropping it could panic again without end.
 pub(crate) fn dispose(payload: Payload) {
-    if let Err(again) = catch_unwind(AssertUnwindSafe(move || drop(payload))) {
-        std::mem::forget(again);
+    const TRIES: usize = 8;
+    let mut next = payload;
+    for _ in 0..TRIES {
+        match catch_unwind(AssertUnwindSafe(move || drop(next))) {
+            Ok(()) => return,
+            Err(again) => next = again,
+        }
     }
+    std::mem::forget(next);
 }
 
 /// Runs `f`, containing a panic: returns its payload instead of unwinding.
