@@ -464,8 +464,12 @@ impl Shard {
         }
         if queued % INBOX_DRAIN_BATCH == 0 {
             self.owner.unpark();
-            // The owner may be stuck in a long poll: reclaim now rather than at its return.
-            self.reclaim_inbox();
+            // A parked owner wakes and drains it itself. One that is running may be stuck in
+            // a long poll: reclaim now rather than at its return. (Relaxed: a hint; a stale
+            // value only moves one reclaim to the owner or to us.)
+            if self.parked_until.load(Relaxed) == NOT_PARKED {
+                self.reclaim_inbox();
+            }
         }
     }
 
