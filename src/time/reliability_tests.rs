@@ -67,3 +67,17 @@ fn cancel_contains_or_returns_a_drop_panic() {
     assert!(panic.is_some());
     drop(panic); // a plain message payload
 }
+
+/// The thieves' grace and look rate: unchanged with the default tick, a 1 ms floor with a
+/// tiny one (issue 10, failure 6).
+#[test]
+fn watch_ticks_have_a_wall_clock_floor() {
+    use super::shard::{watch_ticks, GRACE_TICKS};
+    let ms = Clock::new(Duration::from_millis(1));
+    assert_eq!(watch_ticks(&ms), (GRACE_TICKS, 1));
+    let us = Clock::new(Duration::from_micros(1));
+    let (grace, rate) = watch_ticks(&us);
+    assert!((999..=1001).contains(&grace) && (999..=1001).contains(&rate));
+    let slow = Clock::new(Duration::from_millis(50));
+    assert_eq!(watch_ticks(&slow), (GRACE_TICKS, 1));
+}

@@ -52,8 +52,10 @@ pub(crate) const WATCH_FLOOR: std::time::Duration = std::time::Duration::from_mi
 /// mapping (the ticks `WATCH_FLOOR` spans from now).
 pub(crate) fn watch_ticks(clock: &super::clock::Clock) -> (u64, u64) {
     let now = std::time::Instant::now();
+    // Both rounded down: exactly `WATCH_FLOOR / tick` ticks (±1 only when the tick does not
+    // divide it), so the default 1 ms tick keeps grace 2 and rate 1.
     let floor = clock
-        .deadline_tick(now + WATCH_FLOOR)
+        .floor_tick(now + WATCH_FLOOR)
         .saturating_sub(clock.floor_tick(now));
     (floor.max(GRACE_TICKS), floor.max(1))
 }
