@@ -571,3 +571,26 @@ impl IoSource {
         self.woken.0.load(SeqCst)
     }
 }
+
+// ----- another executor (issue 10) -----
+
+/// Drives `future` on this thread with a plain loom-visible parker, outside any runtime's
+/// context: "another executor" awaiting a spindle future.
+pub fn foreign_block_on<F: std::future::Future>(future: F) -> F::Output {
+    struct Unpark(crate::util::parker::Unparker);
+    impl std::task::Wake for Unpark {
+        fn wake(self: Arc<Self>) {
+            self.0.unpark();
+        }
+    }
+    let parker = crate::util::parker::Parker::new();
+    let waker = std::task::Waker::from(Arc::new(Unpark(parker.unparker())));
+    let mut cx = std::task::Context::from_waker(&waker);
+    let mut future = std::pin::pin!(future);
+    loop {
+        if let std::task::Poll::Ready(v) = future.as_mut().poll(&mut cx) {
+            return v;
+        }
+        parker.park(None);
+    }
+}

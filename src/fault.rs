@@ -68,6 +68,16 @@ pub enum Fault {
     /// itself when it runs): the last worker to park finds the runtime quiet and moves the
     /// paused clock past the woken `block_on` future's work.
     QuietWakeEntersLate,
+    /// Shutdown cancels a `Sleep`'s entry by dropping its waker instead of waking it: a
+    /// `Sleep` awaited by another executor (a foreign `block_on`) never completes (issue 10,
+    /// failure 1).
+    ShutdownDropsSleepWaker,
+    /// `Staging::push` publishes the new length with Relaxed instead of Release: a thief
+    /// reading the buffer while the owner appends may see the length but not the slot.
+    StagingPublishRelaxed,
+    /// A thief that drained the inbox does not republish the wheel's next expiration: a
+    /// not-yet-due remote timer it filed is invisible to every watcher (issue 10, failure 4).
+    ThiefSkipsRepublish,
 }
 
 #[cfg(loom)]

@@ -60,12 +60,12 @@ pub fn model_catches<F>(fault: Fault, f: F)
 where
     F: Fn() + Sync + Send + 'static,
 {
-    model_catches_because(fault, "", f)
+    model_catches_because(fault, seeded_reason(fault), f)
 }
 
-/// [`model_catches`], and the child's report must contain `reason` (e.g. "deadlock" for a
-/// lost wakeup, or the model's own assertion message), so the twin fails for the seeded
-/// reason and not some other one.
+/// [`model_catches`] with the expected failure given here rather than by `seeded_reason`:
+/// the child's report must contain `reason` (e.g. "deadlock" for a lost wakeup, or the
+/// model's own assertion message), so the twin fails for the seeded reason and not another.
 pub fn model_catches_because<F>(fault: Fault, reason: &str, f: F)
 where
     F: Fn() + Sync + Send + 'static,
@@ -96,9 +96,11 @@ where
         !out.status.success(),
         "loom did not catch the seeded fault {fault:?}: the model cannot fail\n{stdout}{stderr}"
     );
+    // Failing is not enough: it must fail for the seeded reason (issue 10), not for some
+    // other bug or a crash of the harness.
     assert!(
-        stderr.contains(reason),
-        "the seeded fault {fault:?} failed the model, but not with `{reason}`:\n{stderr}"
+        stderr.contains(reason) || stdout.contains(reason),
+        "the seeded fault {fault:?} failed the model, but not with `{reason}`\n{stdout}{stderr}"
     );
     // What loom reported (shown with `--nocapture`).
     let report: Vec<&str> = stderr
@@ -107,6 +109,40 @@ where
         .take(2)
         .collect();
     eprintln!("seeded {fault:?}: {}", report.join(" "));
+}
+
+/// What loom (or the model's own assertion) reports when `fault` is seeded: a deadlock, a
+/// data race (`Causality violation`), or the message of the assertion that names the broken
+/// property. A twin passes only if its child failed with this text.
+fn seeded_reason(fault: Fault) -> &'static str {
+    const DEADLOCK: &str = "deadlock; threads";
+    const RACE: &str = "Causality violation";
+    #[allow(unreachable_patterns)]
+    match fault {
+        Fault::EntryCancelNotAtomic => RACE,
+        Fault::ClearStagedNotAtomic => "cancelled staged entry still referenced",
+        Fault::ArmReadsParkedBeforePush => DEADLOCK,
+        Fault::ShardReleaseRelaxed => RACE,
+        Fault::NotifyRunningSubmits => "queued twice",
+        Fault::NotifiedWakeReadOnly => "a wake was lost",
+        Fault::AbortRunningNoNotify => DEADLOCK,
+        Fault::DropJoinIgnoresComplete => RACE,
+        Fault::ParkSkipsRecheck => DEADLOCK,
+        Fault::PushSkipsClosedRedrain => "each future ran or was dropped, exactly once",
+        Fault::ArmSkipsClosedRecheck => "the callback's closure was leaked",
+        Fault::PromiseSetBeforeWrite => RACE,
+        Fault::DeferredCancelNotAtomic => "exactly one of set_result and cancel wins",
+        Fault::ShutdownDropsSleepWaker => DEADLOCK,
+        Fault::StagingPublishRelaxed => "staged slot read before its publication",
+        Fault::ThiefSkipsRepublish => "a drained remote timer is invisible to watchers",
+        Fault::PeriodicCancelDropsDuringRun => RACE,
+        Fault::PoolIdleSkipsRecheck => DEADLOCK,
+        Fault::QuietWakeEntersLate => "jumped the clock past work about to run",
+        Fault::UnparkSkipsIoWaker => DEADLOCK,
+        Fault::ParkIoSkipsAnnounce => DEADLOCK,
+        Fault::PollReadySkipsRecheck => "readiness lost",
+        other => panic!("no expected failure recorded for {other:?}: add it to `seeded_reason`"),
+    }
 }
 
 /// Counts events (runs, drops) across model threads, visible to loom.

@@ -168,6 +168,13 @@ impl Builder {
             )));
         }
         self.blocking.validate()?;
+        if self.thread_name.contains('\0') {
+            // std would panic on it when naming the threads.
+            return Err(invalid(format!(
+                "thread_name must not contain a NUL byte (got {:?})",
+                self.thread_name
+            )));
+        }
         Runtime::start(self.clone(), workers)
     }
 }

@@ -82,6 +82,15 @@ pub(crate) fn enter_handle(handle: &Handle) -> Restore {
     enter(std::ptr::null(), handle.clone(), in_block_on())
 }
 
+/// Runs `f` with `handle`'s runtime as the thread's current one (keeping the thread's worker
+/// and `block_on` marks): shutdown's cleanup on the thread that drops the runtime, so a `Drop`
+/// that calls `Handle::current()` or `spindle::spawn` behaves as documented after shutdown.
+pub(crate) fn with_current<R>(handle: &Handle, f: impl FnOnce() -> R) -> R {
+    let worker = WORKER.with(|w| w.get());
+    let _restore = enter(worker, handle.clone(), in_block_on());
+    f()
+}
+
 /// Calls `f` with the worker running on this thread, if any.
 pub(crate) fn with_worker<R>(f: impl FnOnce(Option<&Worker>) -> R) -> R {
     let ptr = WORKER.try_with(|w| w.get()).unwrap_or(std::ptr::null());

@@ -14,3 +14,5 @@ pub(crate) mod enter;
 pub(crate) mod spawn_trait;
 // UnwindSafe / RefUnwindSafe for the public handles (conformance with tokio).
 mod unwind_safe;
+// Starting worker threads without leaving anything behind on failure (issue 10).
+pub(crate) mod spawn_worker;

@@ -81,24 +81,21 @@ impl Runtime {
             handle: Handle::from_shared(shared.clone()),
             threads: Mutex::new(Vec::new()),
         };
+        // Workers not started yet still count as running: `NotStarted` counts them out if we
+        // leave early, by `Err` or by unwinding, so dropping `rt` stops the ones already
+        // started and never waits for the others (panic-safe start, issue 10).
+        let mut not_started = NotStarted(&shared, workers);
         for (index, (local, parker)) in locals.into_iter().zip(parkers).enumerate() {
             let worker = Worker::new(index, shared.clone(), local, parker);
             // Thread hooks and `worker_index()` around the worker loop (`runtime::hooks`).
             let handle = rt.handle.clone();
-            let spawned = thread::Builder::new()
-                .name(format!("{}-{index}", config.thread_name))
-                .spawn(move || super::hooks::worker_main(index, handle, move || worker.run()));
-            match spawned {
-                Ok(t) => lock(&rt.threads).push(t),
-                Err(e) => {
-                    // Workers never started still count as running: account for them.
-                    for _ in index..workers {
-                        shared.worker_exited();
-                    }
-                    return Err(e); // dropping `rt` stops the ones already started
-                }
-            }
+            let name = format!("{}-{index}", config.thread_name);
+            let main = move || super::hooks::worker_main(index, handle, move || worker.run());
+            let t = super::spawn_worker::spawn_worker(name, main)?;
+            not_started.1 -= 1;
+            lock(&rt.threads).push(t);
         }
+        drop(not_started);
         Ok(rt)
     }
 
@@ -159,7 +156,7 @@ impl Runtime {
             thread::spawn(move || {
                 shared.wait_workers(None);
                 shared.blocking.wait(None);
-                shared.finish_shutdown();
+                finish_shutdown(&shared);
             });
             return;
         }
@@ -170,8 +167,25 @@ impl Runtime {
                 let _ = t.join();
             }
         }
-        shared.finish_shutdown();
+        finish_shutdown(&shared);
     }
+}
+
+/// The number of workers `Runtime::start` has not started yet; counted out when dropped.
+struct NotStarted<'a>(&'a Shared, usize);
+
+impl Drop for NotStarted<'_> {
+    fn drop(&mut self) {
+        for _ in 0..self.1 {
+            self.0.worker_exited();
+        }
+    }
+}
+
+/// Step 4, with the runtime as the thread's current one (the futures dropped here may use it).
+fn finish_shutdown(shared: &Arc<Shared>) {
+    let handle = Handle::from_shared(shared.clone());
+    context::with_current(&handle, || shared.finish_shutdown());
 }
 
 impl Drop for Runtime {

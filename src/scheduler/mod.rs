@@ -65,6 +65,8 @@ pub(crate) struct Shared {
     /// The I/O driver (`io::driver`); `None` in loom models that build a bare `Shared`.
     pub(crate) io: Option<crate::io::driver::Driver>,
     closed: AtomicBool,
+    /// Shutdown reached step 4 (`finish_shutdown`): the registry is closing (issue 10).
+    finishing: AtomicBool,
     /// Number of worker threads still running, for `shutdown_timeout`.
     running: Mutex<usize>,
     exited: Condvar,
@@ -79,9 +81,11 @@ impl Shared {
         blocking: crate::blocking::Pool,
     ) -> Shared {
         let workers = stealers.len();
+        // Thieves' grace and look rate, with a wall-clock floor whatever the tick (issue 10).
+        let watch = crate::time::shard::watch_ticks(&clock);
         let shards = unparkers
             .iter()
-            .map(|u| Arc::new(Shard::new(u.clone())))
+            .map(|u| Arc::new(Shard::with_watch(u.clone(), watch)))
             .collect();
         Shared {
             injector: Injector::new(),
@@ -97,6 +101,7 @@ impl Shared {
             vt: crate::time::pause::VirtualTime::new(workers),
             io: None,
             closed: AtomicBool::new(false),
+            finishing: AtomicBool::new(false),
             running: Mutex::new(workers),
             exited: Condvar::new(),
         }
@@ -192,7 +197,7 @@ impl Shared {
     /// this is the Dekker pair of `worker::Worker::park`.
     pub(crate) fn watch_deadline(&self, tick: u64) {
         if self.idle.num_sleeping() > 0
-            && tick.saturating_add(crate::time::shard::GRACE_TICKS) < self.idle.earliest_wake()
+            && tick.saturating_add(self.shards[0].grace()) < self.idle.earliest_wake()
         {
             if let Notify::Unpark(i) = self.idle.wake_any() {
                 self.unparkers[i].unpark();
@@ -246,9 +251,32 @@ impl Shared {
 
     /// Step 3: cancel every task that is still alive and everything still queued.
     pub(crate) fn finish_shutdown(&self) {
+        self.finishing.store(true, SeqCst);
         for task in self.owned.close() {
             task.shutdown();
         }
+        // Workers left behind by `shutdown_timeout` (stuck in user code): what they hold is
+        // cancelled here, so JoinHandles and Sleeps awaited elsewhere complete now, not when
+        // the stuck poll returns (issue 10). Workers that exited left both empty, so this is
+        // skipped when all did (it would only add steps to the loom models).
+        if *lock(&self.running) > 0 {
+            let scratch = queue::Local::new();
+            for s in self.stealers.iter() {
+                while let Some(n) = s.steal_into(&scratch) {
+                    crate::util::panic::contain(|| n.cancel());
+                    while let Some(n) = scratch.pop() {
+                        crate::util::panic::contain(|| n.cancel());
+                    }
+                }
+            }
+            for shard in self.shards.iter() {
+                shard.close_outside();
+            }
+        }
+        // SeqCst fence (spindle's own, not the queue's): `closed` was stored before it; a
+        // `push_remote` whose re-check (after its push and fence) did not see `closed` pushed
+        // before this fence in the single order, so the drain below finds its unit.
+        fence(SeqCst);
         self.drain_injector();
         // I/O (`io::driver`): every pending I/O future fails, the poller's fds close.
         if let Some(io) = &self.io {
@@ -257,13 +285,41 @@ impl Shared {
     }
 }
 
-impl Schedule for Arc<Shared> {
-    fn schedule(&self, task: Arc<dyn RawTask>, _yielded: bool) {
+impl Shared {
+    /// Where a woken task goes. After shutdown began, a wake (or abort) never drops the
+    /// future on the waking thread (a waker called under a lock the future's `Drop` takes
+    /// would deadlock): a task that went idle is in the registry, and `finish_shutdown`
+    /// drops it on the thread that shuts down. Only a task that was never registered (a
+    /// spawn refused by shutdown, or a first poll refused by the closed registry) is
+    /// cancelled where it is, which is always a spindle thread's own call.
+    fn schedule_task(&self, task: Arc<dyn RawTask>) {
         if self.is_closed() {
-            // Woken after shutdown: it will never run; drop its future now.
-            return task.shutdown();
+            // Relaxed: written by the task's poller before the state RMW that made this wake
+            // submit (the wake's AcqRel RMW on the same state word orders it).
+            // `finishing` (SeqCst, set before the registry closes): a task woken after the
+            // registry was emptied (e.g. by its worker returning late from a poll past
+            // `shutdown_timeout`) has nobody else left to drop it.
+            if task.header().owned_key.load(Relaxed) == usize::MAX || self.finishing.load(SeqCst) {
+                task.shutdown();
+            }
+            return;
         }
         self.push(Notified::Task(task));
+    }
+}
+
+impl Schedule for Arc<Shared> {
+    fn schedule(&self, task: Arc<dyn RawTask>, _yielded: bool) {
+        self.schedule_task(task);
+    }
+
+    unsafe fn reschedule(this: *const Self, task: Arc<dyn RawTask>) {
+        // SAFETY: the caller's contract: `this` is valid now, before the task is handed on.
+        // The borrow of the `Arc` field ends with this statement.
+        let shared: *const Shared = Arc::as_ptr(unsafe { &*this });
+        // SAFETY: `shared` points into the runtime's own allocation, not the task's; it stays
+        // valid through the call because the calling worker holds its own `Arc<Shared>`.
+        unsafe { &*shared }.schedule_task(task);
     }
 
     fn release(&self, task: &crate::task::Header) {

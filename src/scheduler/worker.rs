@@ -106,10 +106,19 @@ impl Worker {
         }
     }
 
-    /// The thread's main function.
+    /// The thread's main function. The loop and the cleanup both run with this worker as
+    /// the thread's current runtime (a `Drop` run at shutdown that calls `Handle::current()`
+    /// or `spindle::spawn` gets the documented after-shutdown answers, not a panic), and a
+    /// panic that still escapes the loop is contained and the loop resumed: the worker never
+    /// dies before shutdown, and is always counted out (`ExitGuard`, also on unwind).
     pub(crate) fn run(self) {
-        context::enter_worker(&self, || self.run_loop());
-        self.exit();
+        let _exited = ExitGuard(&self.shared);
+        context::enter_worker(&self, || {
+            while let Err(p) = crate::util::panic::catch(|| self.run_loop()) {
+                crate::util::panic::dispose(p);
+            }
+            self.exit();
+        });
     }
 
     fn run_loop(&self) {
@@ -322,16 +331,25 @@ impl Worker {
         }
     }
 
-    fn exit(self) {
-        // Our queued work will never run here: cancel it (drops futures and closures).
-        if self.searching.get() {
+    fn exit(&self) {
+        // Our queued work will never run here: cancel it (drops futures and closures; their
+        // panics are contained where they are dropped).
+        if self.searching.replace(false) {
             self.shared.idle.stop_searching();
         }
         while let Some(n) = self.local.pop() {
-            n.cancel();
+            crate::util::panic::contain(|| n.cancel());
         }
         self.shared.shards[self.index].close();
-        self.shared.worker_exited();
+    }
+}
+
+/// Counts the worker out when its thread ends, whatever happens on the way.
+struct ExitGuard<'a>(&'a Shared);
+
+impl Drop for ExitGuard<'_> {
+    fn drop(&mut self) {
+        self.0.worker_exited();
     }
 }
 
@@ -343,12 +361,14 @@ pub(crate) fn report_callback_panic(
 ) {
     match &shared.on_callback_panic {
         Some(hook) => {
-            // A panicking hook must not take the worker down either.
-            let _ = catch_unwind(AssertUnwindSafe(|| hook(payload)));
+            // A panicking hook must not take the worker down either (nor its payload's Drop).
+            crate::util::panic::contain(|| hook(payload));
         }
         None => {
             let msg = crate::task::error::panic_message(&*payload).unwrap_or_else(|| "..".into());
             eprintln!("spindle: callback `{name}` panicked: {msg}");
+            // The payload's Drop is user code too.
+            crate::util::panic::dispose(payload);
         }
     }
 }

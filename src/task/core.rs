@@ -82,20 +82,32 @@ where
         catch_unwind(AssertUnwindSafe(move || drop(old))).err()
     }
 
+    /// `set_stage`, swallowing a panic of the old value's `Drop` (its payload, which may
+    /// itself panic on drop, is disposed of safely).
+    fn drop_stage(&self, new: Stage<F>) {
+        if let Some(p) = self.set_stage(new) {
+            crate::util::panic::dispose(p);
+        }
+    }
+
     /// Stores the result and publishes COMPLETE. Caller holds RUNNING.
     fn complete(self: &Arc<Self>, result: Result<F::Output, JoinError>) {
         if let Some(panic) = self.set_stage(Stage::Finished(result)) {
             // The future panicked while being dropped after producing its output: report the
             // panic instead, like a panic during poll.
-            self.set_stage(Stage::Finished(Err(JoinError::panic(panic))));
+            self.drop_stage(Stage::Finished(Err(JoinError::panic(panic))));
         }
         let prev = self.header.state.transition_to_complete();
         if !prev.has_join_interest() {
             // Nobody will read the output: drop it here (a panic in its Drop is swallowed).
-            self.set_stage(Stage::Consumed);
+            self.drop_stage(Stage::Consumed);
         } else if prev.has_join_waker() {
-            if let Some(w) = lock(&self.join_waker).take() {
-                w.wake();
+            // Taken under the lock, woken after it is released (the waker is user code and
+            // must not run under a spindle lock), and contained: a panicking waker of another
+            // executor must not take the worker down.
+            let w = lock(&self.join_waker).take();
+            if let Some(w) = w {
+                crate::util::panic::contain(|| w.wake());
             }
         }
         self.scheduler.release(&self.header);
@@ -104,7 +116,7 @@ where
     /// Drops the future and completes as cancelled. Caller holds RUNNING.
     fn cancel(self: &Arc<Self>) {
         // A panic while dropping the future is swallowed: the task is cancelled either way.
-        let _ = self.set_stage(Stage::Consumed);
+        self.drop_stage(Stage::Consumed);
         self.complete(Err(JoinError::cancelled()));
     }
 
@@ -153,16 +165,20 @@ where
                     return self.cancel();
                 }
                 if self.header.state.transition_to_idle() == ToIdle::Reschedule {
-                    let sched = &self.scheduler as *const S;
-                    // SAFETY: `self` is moved into the call but the Arc keeps the task (and so
-                    // the scheduler field) alive until `schedule` drops or stores it.
-                    unsafe { (*sched).schedule(self, true) };
+                    // No reference into the task allocation is passed along with the last
+                    // `Arc` (another worker may run and free the task during the call):
+                    // `reschedule` copies out what it needs before moving the task on.
+                    let sched: *const S = &self.scheduler;
+                    // SAFETY: `sched` points into the task, which `self` keeps alive until it
+                    // is moved into the call; `reschedule`'s contract is to read through it
+                    // only before handing the task on.
+                    unsafe { S::reschedule(sched, self) };
                 }
             }
             Ok(Poll::Ready(out)) => self.complete(Ok(out)),
             Err(panic) => {
                 // Drop the future first (it may hold locks or resources), then report.
-                let _ = self.set_stage(Stage::Consumed);
+                self.drop_stage(Stage::Consumed);
                 self.complete(Err(JoinError::panic(panic)));
             }
         }
@@ -183,8 +199,11 @@ where
 {
     fn poll_join(&self, cx: &mut Context<'_>) -> Poll<Result<F::Output, JoinError>> {
         if !self.header.state.load().is_complete() {
-            // Store the waker, then announce it; the RMW orders us against completion.
-            *lock(&self.join_waker) = Some(cx.waker().clone());
+            // Store the waker, then announce it; the RMW orders us against completion. The old
+            // waker is dropped after the lock is released (a waker's Drop is user code).
+            let waker = cx.waker().clone();
+            let old = lock(&self.join_waker).replace(waker);
+            drop(old);
             if !self.header.state.set_join_waker().is_complete() {
                 return Poll::Pending;
             }
@@ -205,7 +224,7 @@ where
         let ignore_complete = crate::fault::is(crate::fault::Fault::DropJoinIgnoresComplete);
         if self.header.state.drop_join_interest().is_complete() || ignore_complete {
             // We own the unread output; drop it (a panic in its Drop is swallowed).
-            let _ = self.set_stage(Stage::Consumed);
+            self.drop_stage(Stage::Consumed);
         }
     }
 

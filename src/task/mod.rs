@@ -28,6 +28,20 @@ use crate::loom::sync::Arc;
 pub(crate) trait Schedule: Send + Sync + 'static {
     /// Queue `task` to be run. `yielded` is true when the task woke itself during its own poll.
     fn schedule(&self, task: Arc<dyn RawTask>, yielded: bool);
+    /// Queue `task`, which yielded during its own poll. `this` is the task's own scheduler
+    /// field, so it points into the allocation that another worker may free as soon as the
+    /// task is queued: implementations read through `this` only before handing `task` on
+    /// (no reference into memory that may be released is held across the hand-over).
+    ///
+    /// # Safety
+    /// `this` is valid for reads until `task` is handed on.
+    unsafe fn reschedule(this: *const Self, task: Arc<dyn RawTask>)
+    where
+        Self: Sized,
+    {
+        // SAFETY: caller's contract. Test schedulers are not freed with their tasks.
+        unsafe { (*this).schedule(task, true) }
+    }
     /// The task completed; drop the registry's reference to it.
     fn release(&self, task: &Header);
     /// The task is going idle for the first time: record it so shutdown can find it (an idle

@@ -11,7 +11,7 @@ use super::entry::Entry;
 use super::handle::TimerHandle;
 use super::shard::{Op, Shard};
 use crate::fault::Fault;
-use crate::loom::sync::atomic::{fence, Ordering::Relaxed, Ordering::SeqCst};
+use crate::loom::sync::atomic::{Ordering::Relaxed, Ordering::SeqCst};
 use crate::loom::sync::Arc;
 use crate::runtime::context;
 use crate::scheduler::metrics::Counter;
@@ -131,10 +131,10 @@ fn arm_remote(shared: &Shared, index: usize, entry: Arc<Entry>, tick: u64) {
             shared.unparkers[index].unpark();
         }
     } else {
+        // `push_remote` issues a SeqCst fence after the push (one fence for both pairs): the
+        // push and our read of `parked_until` pair with the owner's store of `parked_until`
+        // and its re-check of the inbox before parking.
         shard.push_remote(Op::Arm(entry.clone()));
-        // SeqCst fence: the push and the read of `parked_until` pair with the owner's store
-        // of `parked_until` and its re-check of the inbox before parking.
-        fence(SeqCst);
         if tick < shard.parked_until.load(SeqCst) {
             shared.unparkers[index].unpark();
         }
@@ -142,7 +142,8 @@ fn arm_remote(shared: &Shared, index: usize, entry: Arc<Entry>, tick: u64) {
     shared.watch_deadline(tick);
     // seeded fault (loom only): `ArmSkipsClosedRecheck` skips this re-check.
     let recheck = !crate::fault::is(Fault::ArmSkipsClosedRecheck);
-    if recheck && shared.is_closed() && entry.cancel().is_some() {
+    // `cancel_and_wake`: a `Sleep` armed here completes (its poll re-checks the phase).
+    if recheck && shared.is_closed() && entry.cancel_and_wake().is_some() {
         // Raced with shutdown, which may have closed the shard before our push.
         shared.counters.add(worker, Counter::Cancelled);
     }

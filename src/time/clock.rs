@@ -241,10 +241,10 @@ impl Clock {
     /// The instant at which tick `t` begins (for park timeouts); `None` if unrepresentable.
     pub(crate) fn instant_of(&self, t: u64) -> Option<Instant> {
         let nanos = (t as u128).checked_mul(self.tick_nanos as u128)?;
-        let d = Duration::new(
-            (nanos / 1_000_000_000) as u64,
-            (nanos % 1_000_000_000) as u32,
-        );
+        // `try_from`, not `as`: whole seconds past u64::MAX must give `None`, not wrap to an
+        // early instant (with a 60 s tick, a far tick would park for seconds instead).
+        let secs = u64::try_from(nanos / 1_000_000_000).ok()?;
+        let d = Duration::new(secs, (nanos % 1_000_000_000) as u32);
         self.start.checked_add(d)
     }
 }

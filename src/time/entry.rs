@@ -277,10 +277,11 @@ impl Entry {
         }
     }
 
-    /// Wakes the waker of a fired `Sleep` entry (see `Due::Woken`).
+    /// Wakes the waker of a fired `Sleep` entry (see `Due::Woken`). The waker is user code
+    /// (another executor's): a panic in it is contained, so the worker survives.
     pub(crate) fn wake_fired(&self) {
         if let Kind::Waker(w) = &self.kind {
-            w.wake();
+            crate::util::panic::contain(|| w.wake());
         }
     }
 
@@ -303,8 +304,69 @@ impl Entry {
     }
 
     /// `cancel()`: ARMED or QUEUED -> CANCELLED. On success the closure (or the waker) has
-    /// been dropped by this call.
+    /// been dropped by this call; a panic in its `Drop` is contained (see `cancel_caught`).
     pub(crate) fn cancel(&self) -> Option<Cancelled> {
+        let (cancelled, panic) = self.cancel_caught()?;
+        if let Some(p) = panic {
+            crate::util::panic::dispose(p);
+        }
+        Some(cancelled)
+    }
+
+    /// Shutdown's cancel: like `cancel`, but a `Sleep`'s waker is *woken* rather than dropped,
+    /// so a `Sleep` awaited by another executor completes (as elapsed) instead of hanging.
+    /// The CAS comes first: a poll that registers after our `take_waker` re-checks the phase
+    /// afterwards and sees CANCELLED (the waker slot's Release/Acquire orders it).
+    pub(crate) fn cancel_and_wake(&self) -> Option<Cancelled> {
+        // seeded fault (loom only): `ShutdownDropsSleepWaker` drops the waker (the old code).
+        if !matches!(self.kind, Kind::Waker(_))
+            || crate::fault::is(crate::fault::Fault::ShutdownDropsSleepWaker)
+        {
+            return self.cancel();
+        }
+        let prev = self.cancel_cas()?;
+        if let Kind::Waker(w) = &self.kind {
+            crate::util::panic::contain(|| w.wake());
+        }
+        Some(Cancelled {
+            was_staged: prev & STAGED != 0,
+            during_run: false, // a `Sleep` entry is never periodic
+        })
+    }
+
+    /// `cancel` that hands back a panic of the closure's `Drop` instead of swallowing it (for
+    /// `TimerHandle::cancel`, whose caller owns that closure: it finishes its bookkeeping,
+    /// then re-raises).
+    pub(crate) fn cancel_caught(&self) -> Option<(Cancelled, Option<crate::util::panic::Payload>)> {
+        let prev = self.cancel_cas()?;
+        let was_staged = prev & STAGED != 0;
+        // seeded fault (loom only): `PeriodicCancelDropsDuringRun` drops the closure under the
+        // runner, as a one-shot cancel would.
+        let keep = !crate::fault::is(crate::fault::Fault::PeriodicCancelDropsDuringRun);
+        if prev & PHASE_MASK == FIRING && keep {
+            // A periodic run is in progress: its runner owns the cell and drops the closure.
+            let during_run = true;
+            return Some((
+                Cancelled {
+                    was_staged,
+                    during_run,
+                },
+                None,
+            ));
+        }
+        let panic = crate::util::panic::catch(|| self.drop_payload()).err();
+        let during_run = false;
+        Some((
+            Cancelled {
+                was_staged,
+                during_run,
+            },
+            panic,
+        ))
+    }
+
+    /// The CAS of every cancel: ARMED or QUEUED -> CANCELLED; returns the previous word.
+    fn cancel_cas(&self) -> Option<u64> {
         let prev = if crate::fault::is(crate::fault::Fault::EntryCancelNotAtomic) {
             // seeded fault (loom only): check, then store, instead of one CAS.
             let s = self.state.load(Acquire);
@@ -322,21 +384,7 @@ impl Entry {
             })
             .ok()?
         };
-        // seeded fault (loom only): `PeriodicCancelDropsDuringRun` drops the closure under the
-        // runner, as a one-shot cancel would.
-        let keep = !crate::fault::is(crate::fault::Fault::PeriodicCancelDropsDuringRun);
-        if prev & PHASE_MASK == FIRING && keep {
-            // A periodic run is in progress: its runner owns the cell and drops the closure.
-            return Some(Cancelled {
-                was_staged: prev & STAGED != 0,
-                during_run: true,
-            });
-        }
-        self.drop_payload();
-        Some(Cancelled {
-            was_staged: prev & STAGED != 0,
-            during_run: false,
-        })
+        Some(prev)
     }
 
     fn drop_payload(&self) {

@@ -32,9 +32,11 @@ impl TimerHandle {
         TimerHandle { entry, shard, when }
     }
 
-    /// Armed after shutdown: already cancelled, and the closure is dropped right here.
+    /// Armed after shutdown: already cancelled, and the closure is dropped right here (a
+    /// panic in its `Drop` is contained, as for every closure spindle drops on its own
+    /// initiative; only `cancel`, which the caller asked for, re-raises one).
     pub(crate) fn dead<F>(shard: Arc<Shard>, when: Instant, f: F) -> Self {
-        drop(f);
+        crate::util::panic::contain(move || drop(f));
         TimerHandle {
             entry: Entry::new_dead(0),
             shard,
@@ -84,15 +86,20 @@ impl TimerHandle {
 }
 
 /// Cancels `entry` (armed on `shard`), from any thread; true iff this call won. The winner
-/// counts it and gets the entry out of its wheel (`cancel_bookkeeping`).
+/// counts it and gets the entry out of its wheel (`cancel_bookkeeping`). A panic in the
+/// closure's `Drop` reaches the caller, but only after the bookkeeping: the entry never stays
+/// in its wheel until its deadline (forever for `Duration::MAX`).
 #[inline]
 pub(crate) fn cancel(entry: &Arc<Entry>, shard: &Arc<Shard>) -> bool {
-    let Some(cancelled) = entry.cancel() else {
+    let Some((cancelled, panic)) = entry.cancel_caught() else {
         return false;
     };
     // A periodic entry cancelled during its run is in no wheel: its runner finishes it.
     if !cancelled.during_run {
         cancel_bookkeeping(entry, shard, cancelled.was_staged);
+    }
+    if let Some(payload) = panic {
+        std::panic::resume_unwind(payload);
     }
     true
 }

@@ -28,7 +28,7 @@
 use super::entry::{Due, Entry};
 use super::wheel::Wheel;
 use crate::loom::cell::UnsafeCell;
-use crate::loom::sync::atomic::{AtomicPtr, AtomicU64, AtomicU8, AtomicUsize, Ordering::*};
+use crate::loom::sync::atomic::{fence, AtomicPtr, AtomicU64, AtomicU8, AtomicUsize, Ordering::*};
 use crate::loom::sync::Arc;
 use crate::scheduler::queue::Injector;
 use crate::util::parker::Unparker;
@@ -38,8 +38,27 @@ const FREE: u8 = 0;
 const OWNER: u8 = 1;
 const THIEF: u8 = 2;
 
-/// How many ticks late the owner must be before idle workers fire its timers.
+/// How many ticks late the owner must be before idle workers fire its timers (at least; see
+/// `WATCH_FLOOR`).
 pub(crate) const GRACE_TICKS: u64 = 2;
+
+/// The wall-clock floor of the thieves' grace and of their look rate limit: with a tiny
+/// `timer_tick` (1 µs), a few ticks would have idle workers wake continuously while an owner
+/// is stuck. With the default 1 ms tick the floor changes nothing.
+pub(crate) const WATCH_FLOOR: std::time::Duration = std::time::Duration::from_millis(1);
+
+/// The grace and rate limit, in ticks, for `clock`: `GRACE_TICKS` and 1 tick, or
+/// `WATCH_FLOOR`, whichever is longer. Measured through the clock's own Instant-to-tick
+/// mapping (the ticks `WATCH_FLOOR` spans from now).
+pub(crate) fn watch_ticks(clock: &super::clock::Clock) -> (u64, u64) {
+    let now = std::time::Instant::now();
+    // Both rounded down: exactly `WATCH_FLOOR / tick` ticks (±1 only when the tick does not
+    // divide it), so the default 1 ms tick keeps grace 2 and rate 1.
+    let floor = clock
+        .floor_tick(now + WATCH_FLOOR)
+        .saturating_sub(clock.floor_tick(now));
+    (floor.max(GRACE_TICKS), floor.max(1))
+}
 
 #[cfg(not(loom))]
 const STAGING_CAP: usize = 256;
@@ -83,6 +102,9 @@ pub(crate) struct Shard {
     pub(crate) parked_until: AtomicU64,
     /// The last tick a thief looked at this shard (rate limit).
     last_steal: AtomicU64,
+    /// Ticks late before thieves step in, and ticks between two looks (`watch_ticks`).
+    grace: u64,
+    rate: u64,
     /// Arms on, and cancels of, this shard's timers from threads that are not workers of its
     /// runtime (per shard, so outside threads on different shards do not share a line).
     pub(crate) remote_arms: AtomicU64,
@@ -121,7 +143,13 @@ impl Staging {
         // Relaxed: published by the Release store of `len` below.
         self.slots[n].store(Arc::into_raw(e) as *mut Entry, Relaxed);
         // Release: a thief's Acquire load of `len` sees the slot and the entry's contents.
-        self.len.store(n + 1, Release);
+        // seeded fault (loom only): `StagingPublishRelaxed` publishes with Relaxed.
+        let publish = if crate::fault::is(crate::fault::Fault::StagingPublishRelaxed) {
+            Relaxed
+        } else {
+            Release
+        };
+        self.len.store(n + 1, publish);
         Ok(())
     }
 
@@ -147,6 +175,8 @@ impl Staging {
         let n = self.len.load(Acquire);
         for slot in &self.slots[..n] {
             let p = slot.load(Relaxed);
+            // A thief reads while the owner appends (loom's staging model checks this).
+            debug_assert!(!p.is_null(), "staged slot read before its publication");
             // SAFETY: slots below `len` hold a pointer from `Arc::into_raw` that is released
             // only by `drain`, which needs OWNER access, which we exclude by holding `access`.
             let e = std::mem::ManuallyDrop::new(unsafe { Arc::from_raw(p) });
@@ -193,8 +223,16 @@ impl<F: FnMut(Arc<Entry>)> DueSink for F {
 }
 
 impl Shard {
+    #[cfg_attr(not(loom), allow(dead_code))] // loom models build bare shards
     pub(crate) fn new(owner: Unparker) -> Shard {
+        Shard::with_watch(owner, (GRACE_TICKS, 1))
+    }
+
+    /// A shard whose thieves use `(grace, rate)` ticks (see `watch_ticks`).
+    pub(crate) fn with_watch(owner: Unparker, (grace, rate): (u64, u64)) -> Shard {
         Shard {
+            grace,
+            rate,
             inbox_len: AtomicUsize::new(0),
             owner,
             access: AtomicU8::new(FREE),
@@ -255,8 +293,13 @@ impl Shard {
         // Relaxed: a rate-limiting hint; a stale value only moves one look by a tick.
         let last = self.last_steal.load(Relaxed);
         self.next_due()
-            .max(last.saturating_add(1))
-            .saturating_add(GRACE_TICKS)
+            .max(last.saturating_add(self.rate))
+            .saturating_add(self.grace)
+    }
+
+    /// Ticks late before idle workers fire this shard's timers.
+    pub(crate) fn grace(&self) -> u64 {
+        self.grace
     }
 
     // ----- owner thread -----
@@ -340,7 +383,9 @@ impl Shard {
 
     fn drain_inbox(&self, wheel: &mut Wheel<Arc<Entry>>, due_now: &mut Vec<Arc<Entry>>) {
         // Reset the hint before draining: an arm pushed after the drain lowers it again.
+        // SeqCst fence: the other half of `push_remote`'s Dekker pair (reset, then pops).
         self.inbox_due.store(u64::MAX, SeqCst);
+        fence(SeqCst);
         let mut drained = 0;
         while let Some(op) = self.inbox.pop() {
             drained += 1;
@@ -351,6 +396,46 @@ impl Shard {
         }
         // Relaxed: a heuristic count (see `INBOX_DRAIN_BATCH`).
         self.inbox_len.fetch_sub(drained, Relaxed);
+    }
+
+    /// Not the owner, holding `access`, after draining the inbox into the wheel (and maybe
+    /// advancing it): the arms it filed are now visible to no watcher (the owner alone recomputes `next_due`, and the
+    /// drain reset `inbox_due`). Republish the wheel's next expiration through `inbox_due`,
+    /// a lower bound that the owner's next turn resets and folds into `next_due`. Without it a
+    /// not-yet-due remote timer would wait for a stuck owner (no hostage timers, whichever
+    /// thread drained the inbox).
+    fn republish_drained(&self, wheel: &Wheel<Arc<Entry>>) {
+        if let Some(next) = wheel.next_expiration() {
+            // SeqCst: like the arms' own lowering in `push_remote`, read by parking workers.
+            self.inbox_due.fetch_min(next, SeqCst);
+        }
+    }
+
+    /// Any thread, every `INBOX_DRAIN_BATCH` inbox pushes: drain the inbox into the wheel in
+    /// the owner's place if `access` is free, so cancelled remote arms (and unlink ops) are
+    /// reclaimed even while the owner is stuck. Files only, never fires: an arm found due is
+    /// pushed back to the inbox for the owner or a thief (rare: the deadline passed between
+    /// arm and drain), so this needs no run queue and runs no user code.
+    fn reclaim_inbox(&self) {
+        if !self.try_acquire(THIEF) {
+            return; // the owner or a thief is draining it right now
+        }
+        let mut due_now = Vec::new();
+        self.with_wheel(|wheel| {
+            self.drain_inbox(wheel, &mut due_now);
+            self.republish_drained(wheel);
+        });
+        self.release();
+        for e in due_now {
+            // STAGED stays cleared: a cancel meanwhile sends an `Unlink` op, which finds it in
+            // no wheel (harmless), and the next drain files it as usual.
+            let tick = e.deadline_tick();
+            // Relaxed: as in `push_remote`.
+            self.inbox_len.fetch_add(1, Relaxed);
+            self.inbox.push(Op::Arm(e));
+            // SeqCst: as in `push_remote`, after the push.
+            self.inbox_due.fetch_min(tick, SeqCst);
+        }
     }
 
     // ----- any thread -----
@@ -366,16 +451,27 @@ impl Shard {
         let queued = self.inbox_len.fetch_add(1, Relaxed).wrapping_add(1);
         self.inbox.push(op);
         if let Some(tick) = tick {
-            // SeqCst: ordered after the push, so a drainer that resets the hint either sees
-            // the op or leaves our lowered hint standing. The load first skips the RMW when
-            // the hint already covers us (a drain that resets it after our load also drains
-            // our op, which was pushed before the load).
+            // SeqCst fence, spindle's own (not the queue's internal ordering, which a loom
+            // stand-in need not have): the push, then the hint. With the drainer's reset of
+            // the hint, fence, pops (`drain_inbox`), this is a Dekker pair: the drainer sees
+            // the op or leaves our lowered hint standing. It is also the arming thread's
+            // push-then-read-`parked_until` fence (`arm::arm_remote`), which has no fence of
+            // its own, so a remote arm still costs one fence. The load first skips the RMW
+            // when the hint already covers us (a drain that resets it after our load also
+            // drains our op, which was pushed before the load).
+            fence(SeqCst);
             if tick < self.inbox_due.load(SeqCst) {
                 self.inbox_due.fetch_min(tick, SeqCst);
             }
         }
         if queued % INBOX_DRAIN_BATCH == 0 {
             self.owner.unpark();
+            // A parked owner wakes and drains it itself. One that is running may be stuck in
+            // a long poll: reclaim now rather than at its return. (Relaxed: a hint; a stale
+            // value only moves one reclaim to the owner or to us.)
+            if self.parked_until.load(Relaxed) == NOT_PARKED {
+                self.reclaim_inbox();
+            }
         }
     }
 
@@ -386,11 +482,18 @@ impl Shard {
     /// An idle worker fires this shard's overdue timers if its owner is late by more than
     /// `GRACE_TICKS`. Returns true if it did anything.
     pub(crate) fn steal_overdue(&self, now: u64, sink: &mut dyn DueSink) -> bool {
-        if self.next_due().saturating_add(GRACE_TICKS) > now {
+        if self.next_due().saturating_add(self.grace) > now {
             return false;
         }
-        // One thief per tick per shard is plenty.
-        if self.last_steal.swap(now, Relaxed) == now {
+        // One thief per `rate` ticks per shard is plenty. Relaxed: a rate-limiting hint; the
+        // CAS only keeps two thieves of one window from both going on.
+        let last = self.last_steal.load(Relaxed);
+        if (last != 0 && now < last.saturating_add(self.rate))
+            || self
+                .last_steal
+                .compare_exchange(last, now, Relaxed, Relaxed)
+                .is_err()
+        {
             return false;
         }
         if !self.try_acquire(THIEF) {
@@ -411,6 +514,11 @@ impl Shard {
                     drop(fire(e.clone(), now, sink));
                 }
             });
+            // Always: the drain reset `inbox_due`, and the advance may have cascaded entries
+            // whose owner never saw them. seeded fault (loom only): `ThiefSkipsRepublish`.
+            if !crate::fault::is(crate::fault::Fault::ThiefSkipsRepublish) {
+                self.republish_drained(wheel);
+            }
         });
         self.release();
         true
@@ -419,6 +527,9 @@ impl Shard {
     /// Shutdown: cancel (dropping every closure) and release every entry. Runs on the owner
     /// thread as it exits, or on the shutting-down thread after the owner was joined.
     pub(crate) fn close(&self) {
+        // SeqCst fence: our caller saw `closed`; an arm whose re-check (after its push and
+        // fence, `arm::arm_remote`) did not see it is in the inbox for the pops below.
+        fence(SeqCst);
         self.acquire_owner();
         let mut all = Vec::new();
         self.staging.drain(|e| all.push(e));
@@ -435,7 +546,37 @@ impl Shard {
         }
         self.release();
         for e in all {
-            e.cancel();
+            // Waking (not dropping) a `Sleep`'s waker: another executor awaiting it must see
+            // it complete. Panics of closures' `Drop`s and of wakers are contained inside.
+            e.cancel_and_wake();
+        }
+    }
+}
+
+impl Shard {
+    /// Shutdown, from the thread that shuts down, for a shard whose owner may still be stuck
+    /// in user code past `shutdown_timeout`: cancel everything in the wheel and the inbox and
+    /// every staged entry (in place: the buffer stays the owner's), waking `Sleep`s, so what
+    /// other executors await completes now rather than when the owner returns. Takes
+    /// `access` as a thief; the owner's own `close` later drops what is left.
+    pub(crate) fn close_outside(&self) {
+        // SeqCst fence: as in `close`.
+        fence(SeqCst);
+        while !self.try_acquire(THIEF) {
+            // The owner (or a thief) holds it for a bounded amount of work.
+            crate::loom::hint::spin_loop();
+        }
+        let mut all = Vec::new();
+        self.with_wheel(|wheel| wheel.drain(|e| all.push(e)));
+        while let Some(op) = self.inbox.pop() {
+            match op {
+                Op::Arm(e) | Op::Unlink(e) => all.push(e),
+            }
+        }
+        self.staging.for_each(|e| all.push(e.clone()));
+        self.release();
+        for e in all {
+            e.cancel_and_wake();
         }
     }
 }

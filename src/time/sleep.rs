@@ -136,7 +136,11 @@ impl Future for Sleep {
                     true
                 } else {
                     this.entry = arm::arm_waker(&this.handle.shared, this.deadline, cx.waker());
-                    this.entry.is_none() // runtime shut down
+                    // None: the runtime had shut down. Cancelled: it closed while we armed
+                    // (the closed re-check cancelled the entry); fired: already due.
+                    this.entry
+                        .as_ref()
+                        .map_or(true, |(e, _)| e.is_cancelled() || e.is_fired())
                 }
             }
         };

@@ -3,3 +3,5 @@
 pub(crate) mod atomic_waker;
 pub(crate) mod parker;
 pub(crate) mod rand;
+// Containing panics of user code (reliability, issue 10).
+pub(crate) mod panic;
