@@ -48,12 +48,20 @@ impl Drop for Restore {
     }
 }
 
-fn enter(worker: *const Worker, handle: Handle, in_block_on: bool) -> Restore {
-    CONTEXT.with(|c| Restore {
-        worker: WORKER.with(|w| w.replace(worker)),
+/// Installs a context; `None` (and nothing installed) while the thread's locals are being
+/// destroyed: a runtime kept in a thread-local is dropped then, and its shutdown must not
+/// panic (std aborts on a panic in a thread-local destructor).
+fn enter(worker: *const Worker, handle: Handle, in_block_on: bool) -> Option<Restore> {
+    let previous = WORKER.try_with(|w| w.replace(worker)).ok()?;
+    let restore = CONTEXT.try_with(|c| Restore {
+        worker: previous,
         handle: c.handle.borrow_mut().replace(handle),
         in_block_on: c.in_block_on.replace(in_block_on),
-    })
+    });
+    if restore.is_err() {
+        let _ = WORKER.try_with(|w| w.set(previous));
+    }
+    restore.ok()
 }
 
 /// Runs `f` as worker `w`'s thread.
@@ -78,7 +86,7 @@ pub(crate) fn enter_runtime_thread<R>(handle: &Handle, f: impl FnOnce() -> R) ->
 
 /// Makes `handle` this thread's current runtime until the returned guard drops
 /// (`Handle::enter`).
-pub(crate) fn enter_handle(handle: &Handle) -> Restore {
+pub(crate) fn enter_handle(handle: &Handle) -> Option<Restore> {
     enter(std::ptr::null(), handle.clone(), in_block_on())
 }
 
@@ -86,7 +94,7 @@ pub(crate) fn enter_handle(handle: &Handle) -> Restore {
 /// and `block_on` marks): shutdown's cleanup on the thread that drops the runtime, so a `Drop`
 /// that calls `Handle::current()` or `spindle::spawn` behaves as documented after shutdown.
 pub(crate) fn with_current<R>(handle: &Handle, f: impl FnOnce() -> R) -> R {
-    let worker = WORKER.with(|w| w.get());
+    let worker = WORKER.try_with(|w| w.get()).unwrap_or(std::ptr::null());
     let _restore = enter(worker, handle.clone(), in_block_on());
     f()
 }

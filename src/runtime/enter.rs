@@ -18,7 +18,7 @@ use std::marker::PhantomData;
 /// assert!(spindle::Handle::try_current().is_none());
 /// ```
 pub struct EnterGuard<'a> {
-    _restore: Restore,
+    _restore: Option<Restore>,
     _handle: PhantomData<&'a Handle>,
     _not_send: PhantomData<*const ()>,
 }
