@@ -36,11 +36,15 @@ pub(crate) enum Notified {
 
 impl Notified {
     /// Shutdown: a queued unit that will never run is cancelled, dropping its future or
-    /// closure now.
-    pub(crate) fn cancel(self) {
+    /// closure now (a callback's cancel is counted in `timers_cancelled`).
+    pub(crate) fn cancel(self, shared: &Shared) {
         match self {
             Notified::Task(t) => t.shutdown(),
-            Notified::Timer(e) => drop(e.cancel()),
+            Notified::Timer(e) => {
+                if e.cancel().is_some() {
+                    shared.shards[e.shard as usize].count_shutdown_cancels(1);
+                }
+            }
         }
     }
 }
@@ -187,7 +191,7 @@ impl Shared {
 
     pub(crate) fn drain_injector(&self) {
         while let Some(n) = self.injector.pop() {
-            n.cancel();
+            n.cancel(self);
         }
     }
 
@@ -263,9 +267,9 @@ impl Shared {
             let scratch = queue::Local::new();
             for s in self.stealers.iter() {
                 while let Some(n) = s.steal_into(&scratch) {
-                    crate::util::panic::contain(|| n.cancel());
+                    crate::util::panic::contain(|| n.cancel(self));
                     while let Some(n) = scratch.pop() {
-                        crate::util::panic::contain(|| n.cancel());
+                        crate::util::panic::contain(|| n.cancel(self));
                     }
                 }
             }

@@ -338,7 +338,7 @@ impl Worker {
             self.shared.idle.stop_searching();
         }
         while let Some(n) = self.local.pop() {
-            crate::util::panic::contain(|| n.cancel());
+            crate::util::panic::contain(|| n.cancel(&self.shared));
         }
         self.shared.shards[self.index].close();
     }

@@ -106,7 +106,8 @@ pub(crate) struct Shard {
     grace: u64,
     rate: u64,
     /// Arms on, and cancels of, this shard's timers from threads that are not workers of its
-    /// runtime (per shard, so outside threads on different shards do not share a line).
+    /// runtime (per shard, so outside threads on different shards do not share a line);
+    /// `remote_cancels` also counts the cancels made by shutdown.
     pub(crate) remote_arms: AtomicU64,
     pub(crate) remote_cancels: AtomicU64,
 }
@@ -545,11 +546,9 @@ impl Shard {
             }
         }
         self.release();
-        for e in all {
-            // Waking (not dropping) a `Sleep`'s waker: another executor awaiting it must see
-            // it complete. Panics of closures' `Drop`s and of wakers are contained inside.
-            e.cancel_and_wake();
-        }
+        // Waking (not dropping) a `Sleep`'s waker: another executor awaiting it must see it
+        // complete. Panics of closures' `Drop`s and of wakers are contained inside.
+        self.cancel_at_shutdown(all);
     }
 }
 
@@ -575,8 +574,25 @@ impl Shard {
         }
         self.staging.for_each(|e| all.push(e.clone()));
         self.release();
-        for e in all {
-            e.cancel_and_wake();
+        self.cancel_at_shutdown(all);
+    }
+
+    /// Cancels shutdown's leftovers (waking `Sleep`s) and counts the cancels that won, so
+    /// `timers_pending` reads 0 once the runtime is gone.
+    fn cancel_at_shutdown(&self, entries: Vec<Arc<Entry>>) {
+        let won = entries
+            .into_iter()
+            .filter(|e| e.cancel_and_wake().is_some())
+            .count();
+        self.count_shutdown_cancels(won as u64);
+    }
+
+    /// Counts timers cancelled by shutdown (`timers_cancelled`), on the shard's own counter
+    /// like the cancels from outside threads: shutdown may run on any thread.
+    pub(crate) fn count_shutdown_cancels(&self, n: u64) {
+        if n > 0 {
+            // Relaxed: a statistic.
+            self.remote_cancels.fetch_add(n, Relaxed);
         }
     }
 }
