@@ -183,6 +183,73 @@ fn advance_polled_with_sleep_in_same_task(workers: usize) {
     }
 }
 
+/// tokio `test_time_advance_sub_ms`, `test_time_advance_3ms_and_change`,
+/// `exact_1ms_advance`: `advance(d)` moves `time()` by exactly `d`, below a tick too.
+fn advance_moves_time_exactly(workers: usize) {
+    let rt = paused(workers);
+    let h = rt.handle().clone();
+    rt.block_on(async move {
+        for us in [51_592u64, 1, 3_141_592, 3_123_456, 1000, 1000, 999, 1] {
+            let d = Duration::from_micros(us);
+            let now = h.time();
+            h.advance(d).await;
+            assert_eq!(h.time() - now, d, "advance({d:?})");
+        }
+        let now = h.time();
+        h.advance(Duration::from_nanos(1)).await;
+        assert_eq!(h.time() - now, Duration::from_nanos(1));
+    });
+}
+
+/// tokio `regression_3710_with_submillis_advance`: a sub-millisecond advance does not fire
+/// a 60 s sleep.
+fn submillis_advance_keeps_far_sleep_pending(workers: usize) {
+    let rt = paused(workers);
+    let h = rt.handle().clone();
+    rt.block_on(async move {
+        let start = h.time();
+        h.advance(ms(1)).await;
+        let mut sleep = Mock::new(h.sleep_until(start + Duration::from_secs(60)));
+        assert!(sleep.poll().is_pending());
+        let before = h.time();
+        let d = Duration::from_micros(51_592);
+        h.advance(d).await;
+        assert_eq!(h.time() - before, d);
+        assert!(sleep.poll().is_pending());
+        assert!(!sleep.is_woken());
+    });
+}
+
+/// tokio `advance_once_with_timer` / `advance_multi_with_timer`: a 1 ms sleep is woken by
+/// the advance that crosses its deadline, in one step or in four of 250 µs, and not before.
+fn advance_crossing_sleep_wakes_it(workers: usize) {
+    let rt = paused(workers);
+    let h = rt.handle().clone();
+    rt.block_on(async move {
+        let mut sleep = Mock::new(h.sleep(ms(1)));
+        assert!(sleep.poll().is_pending());
+        h.advance(Duration::from_micros(250)).await;
+        assert!(!sleep.is_woken(), "woken 750 µs before its deadline");
+        assert!(sleep.poll().is_pending());
+        h.advance(Duration::from_micros(1500)).await;
+        assert!(sleep.is_woken(), "the advance crossed its deadline");
+        assert!(sleep.poll().is_ready());
+
+        // Back on the tick grid (at 2 ms), as a fresh tokio test starts.
+        h.advance(Duration::from_micros(250)).await;
+        let mut sleep = Mock::new(h.sleep(ms(1)));
+        assert!(sleep.poll().is_pending());
+        for _ in 0..3 {
+            h.advance(Duration::from_micros(250)).await;
+            assert!(!sleep.is_woken(), "woken before its deadline");
+            assert!(sleep.poll().is_pending());
+        }
+        h.advance(Duration::from_micros(250)).await;
+        assert!(sleep.is_woken(), "four 250 µs steps reach 1 ms");
+        assert!(sleep.poll().is_ready());
+    });
+}
+
 /// Polls `i` and checks it yields exactly the listed ticks (ms after `start`), then pends
 /// (tokio's `check_interval_poll!`).
 fn check_ticks(i: &mut Mock<spindle::Interval>, start: Instant, expect: &[u64]) {
@@ -668,6 +735,9 @@ rt_suite!(
     paused_time_is_deterministic,
     advance_less_than_sleep,
     advance_polled_with_sleep_in_same_task,
+    advance_moves_time_exactly,
+    submillis_advance_keeps_far_sleep_pending,
+    advance_crossing_sleep_wakes_it,
     interval_missed_tick_behaviours,
     interval_reset_on_paused_clock,
     interval_max_period,
