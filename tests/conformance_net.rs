@@ -195,6 +195,65 @@ fn enter_and_spawn(workers: usize) {
     assert!(rt.handle().time() >= t1);
 }
 
+/// tokio `rt_handle::{interleave_enter_different_rt, interleave_enter_same_rt,
+/// interleave_then_enter}`: dropping enter guards out of order panics with a clear message
+/// (it used to restore silently, leaving a runtime current after every guard was gone), a
+/// panic unwinding through live guards does not abort, and the thread can enter again.
+fn enter_guards_dropped_out_of_order_panic(workers: usize) {
+    let rt1 = common::rt(workers);
+    let rt2 = common::rt(workers);
+    let msg = |r: std::thread::Result<()>| {
+        let e = r.expect_err("out-of-order drop must panic");
+        common::panic_message(&*e).unwrap()
+    };
+    let m = msg(std::panic::catch_unwind(std::panic::AssertUnwindSafe(
+        || {
+            let g1 = rt1.handle().enter();
+            let g2 = rt2.handle().enter();
+            drop(g1);
+            drop(g2);
+        },
+    )));
+    assert!(m.contains("out of order"), "message: {m}");
+    let m = msg(std::panic::catch_unwind(std::panic::AssertUnwindSafe(
+        || {
+            let _g1 = rt1.handle().enter();
+            let g2 = rt1.handle().enter();
+            let g3 = rt1.handle().enter();
+            drop(g2);
+            drop(g3);
+        },
+    )));
+    assert!(m.contains("out of order"), "message: {m}");
+    // A panic unwinding through live guards (dropped in order by the unwind) is the user's.
+    let m = msg(std::panic::catch_unwind(std::panic::AssertUnwindSafe(
+        || {
+            let _g1 = rt1.handle().enter();
+            let _g2 = rt2.handle().enter();
+            panic!("user panic");
+        },
+    )));
+    assert_eq!(m, "user panic");
+    // Can still enter, and in-order guards work as before.
+    let rt3 = common::rt(workers);
+    {
+        let _g = rt3.handle().enter();
+        let j = spindle::spawn(async { 3 });
+        assert_eq!(rt3.block_on(j).unwrap(), 3);
+        {
+            let _inner = rt1.handle().enter();
+            let j = spindle::spawn(async { 1 });
+            assert_eq!(rt1.block_on(j).unwrap(), 1);
+        }
+        let j = spindle::spawn(async { 33 });
+        assert_eq!(
+            rt3.block_on(j).unwrap(),
+            33,
+            "the outer guard is current again"
+        );
+    }
+}
+
 /// Entering another runtime from a task on a worker: sockets and spawns inside the guard go
 /// to the entered runtime; dropping the guard gives the worker its own context back.
 fn enter_other_runtime_on_a_worker(workers: usize) {
@@ -648,6 +707,7 @@ rt_suite!(
     io_notify_while_shutting_down,
     enter_and_spawn,
     enter_other_runtime_on_a_worker,
+    enter_guards_dropped_out_of_order_panic,
     accept_every_binding,
     accept_many_concurrent,
     connect_v6_and_hostname,
