@@ -614,6 +614,96 @@ fn timeout_on_paused_clock(workers: usize) {
     });
 }
 
+/// tokio `very_large_timeout`, `issue_5183`, `deadline_future_elapses`: a `Duration::MAX`
+/// timeout stays pending across a ten-year advance and completes with its future; a huge
+/// sleep raced with a 1 ns one loses without panicking; a timeout and its inner sleep due at
+/// the same instant give the inner's output (the inner is polled first, as in tokio).
+fn huge_and_simultaneous_deadlines(workers: usize) {
+    let rt = paused(workers);
+    let h = rt.handle().clone();
+    rt.block_on(async move {
+        let (p, d) = h.create_future::<()>();
+        let mut t = Mock::new(h.timeout(Duration::MAX, d));
+        assert!(t.poll().is_pending());
+        h.advance(Duration::from_secs(86400 * 365 * 10)).await;
+        assert!(t.poll().is_pending());
+        p.set_result(()).unwrap();
+        assert!(matches!(t.poll(), Poll::Ready(Ok(Ok(())))));
+
+        let big = Duration::from_secs(u64::MAX / 10);
+        let mut a = Box::pin(h.sleep(big));
+        let mut b = Box::pin(h.sleep(Duration::from_nanos(1)));
+        let first = std::future::poll_fn(|cx| {
+            if a.as_mut().poll(cx).is_ready() {
+                return Poll::Ready("big");
+            }
+            if b.as_mut().poll(cx).is_ready() {
+                return Poll::Ready("1ns");
+            }
+            Poll::Pending
+        })
+        .await;
+        assert_eq!(first, "1ns");
+        assert!(!a.is_elapsed());
+
+        let start = h.time();
+        let r = h.timeout(ms(10), h.sleep(ms(10))).await;
+        assert!(r.is_ok(), "the inner sleep, due with the deadline, wins");
+        assert_eq!(h.time() - start, ms(10));
+    });
+}
+
+/// A coarser wheel (`timer_tick(10 ms)`) on a paused clock: `advance` is still exact, sleeps
+/// end at their deadline rounded up to the tick (never early), and an interval's ticks report
+/// their exact grid instants.
+fn paused_clock_with_coarse_tick(workers: usize) {
+    let rt = Builder::new()
+        .worker_threads(workers)
+        .timer_tick(ms(10))
+        .start_paused(true)
+        .build()
+        .unwrap();
+    let h = rt.handle().clone();
+    rt.block_on(async move {
+        let t0 = h.time();
+        h.advance(ms(15)).await;
+        assert_eq!(
+            h.time() - t0,
+            ms(15),
+            "advance is exact on a 10 ms wheel too"
+        );
+        // Back on the grid (20 ms), then a 15 ms sleep: due at 35 ms, fires at the 40 ms tick.
+        h.advance(ms(5)).await;
+        let mut s = Mock::new(h.sleep(ms(15)));
+        assert!(s.poll().is_pending());
+        h.advance(ms(15)).await;
+        assert!(
+            s.poll().is_pending(),
+            "35 ms: its tick (40 ms) is not reached"
+        );
+        h.advance(ms(4)).await;
+        assert!(s.poll().is_pending(), "39 ms");
+        h.advance(ms(1)).await;
+        assert!(s.is_woken());
+        assert!(s.poll().is_ready(), "40 ms");
+        // Auto-advance jumps to the tick boundary after the deadline.
+        let before = h.time();
+        h.sleep(ms(25)).await;
+        assert_eq!(h.time() - before, ms(30));
+        // Interval ticks report their scheduled instants, on any tick size.
+        let start = h.time();
+        let mut iv = h.interval(ms(15));
+        iv.set_missed_tick_behavior(MissedTickBehavior::Burst);
+        let mut got = Vec::new();
+        for _ in 0..5 {
+            let t = iv.tick().await;
+            assert!(h.time() >= t, "never early");
+            got.push(t - start);
+        }
+        assert_eq!(got, [ms(0), ms(15), ms(30), ms(45), ms(60)]);
+    });
+}
+
 /// tokio `task_blocking::{blocking_when_paused, blocking_task_wakes_paused_runtime,
 /// unawaited_blocking_task_wakes_paused_runtime, panicking_blocking_task_wakes_paused_runtime}`.
 fn blocking_tasks_on_paused_clock(workers: usize) {
@@ -748,6 +838,8 @@ rt_suite!(
     reset_before_fire_on_paused_clock,
     drop_after_reschedule_at_new_time,
     timeout_on_paused_clock,
+    huge_and_simultaneous_deadlines,
+    paused_clock_with_coarse_tick,
     blocking_tasks_on_paused_clock,
     pause_from_inside_a_task,
     many_sleepers_wake_in_order,
