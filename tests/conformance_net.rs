@@ -616,6 +616,69 @@ fn socket_polled_on_other_runtime(workers: usize) {
     assert_eq!(rt2.block_on(srv).unwrap(), b"cross runtime");
 }
 
+/// API.md: "When the runtime shuts down, every one of them that is being awaited completes
+/// (I/O with an error)". Accept, read, UDP receive and a write stuck on a full send buffer,
+/// each awaited by a foreign executor on its own thread, all end with an error when the
+/// runtime is dropped; none hangs.
+fn io_awaited_elsewhere_errors_at_shutdown(workers: usize) {
+    let rt = common::rt(workers);
+    let (l, reader, udp, writer, _peers) = rt.block_on(async {
+        let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let std_l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let a = std_l.local_addr().unwrap();
+        let reader = TcpStream::connect(a).await.unwrap();
+        let writer = TcpStream::connect(a).await.unwrap();
+        let p1 = std_l.accept().unwrap().0; // keeps the connections open, reads nothing
+        let p2 = std_l.accept().unwrap().0;
+        let udp = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        (l, reader, udp, writer, (std_l, p1, p2))
+    });
+    let (tx, rx) = std::sync::mpsc::channel::<&'static str>();
+    let mut threads = Vec::new();
+    let t = tx.clone();
+    threads.push(std::thread::spawn(move || {
+        assert!(futures::executor::block_on(l.accept()).is_err());
+        t.send("accept").unwrap();
+    }));
+    let t = tx.clone();
+    threads.push(std::thread::spawn(move || {
+        let mut r = reader;
+        let mut buf = [0u8; 16];
+        assert!(futures::executor::block_on(r.read(&mut buf)).is_err());
+        t.send("read").unwrap();
+    }));
+    let t = tx.clone();
+    threads.push(std::thread::spawn(move || {
+        let mut buf = [0u8; 16];
+        assert!(futures::executor::block_on(udp.recv_from(&mut buf)).is_err());
+        t.send("recv_from").unwrap();
+    }));
+    let t = tx;
+    threads.push(std::thread::spawn(move || {
+        let mut w = writer;
+        let chunk = vec![7u8; 1 << 16];
+        // The peer never reads: the write blocks once the buffers are full, until shutdown.
+        let r: std::io::Result<()> = futures::executor::block_on(async {
+            loop {
+                w.write_all(&chunk).await?;
+            }
+        });
+        assert!(r.is_err());
+        t.send("write").unwrap();
+    }));
+    std::thread::sleep(Duration::from_millis(100)); // all four are waiting
+    assert!(rx.try_recv().is_err(), "nothing ended before shutdown");
+    drop(rt);
+    let mut ended: Vec<_> = (0..4)
+        .map(|_| rx.recv_timeout(SLACK).expect("hung"))
+        .collect();
+    ended.sort_unstable();
+    assert_eq!(ended, ["accept", "read", "recv_from", "write"]);
+    for t in threads {
+        t.join().unwrap();
+    }
+}
+
 #[cfg(feature = "hyper")]
 mod hyper_basics {
     use super::*;
@@ -718,4 +781,5 @@ rt_suite!(
     udp_send_to_recv_from,
     udp_shared_socket_many_datagrams,
     socket_polled_on_other_runtime,
+    io_awaited_elsewhere_errors_at_shutdown,
 );
