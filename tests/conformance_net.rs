@@ -679,6 +679,99 @@ fn io_awaited_elsewhere_errors_at_shutdown(workers: usize) {
     }
 }
 
+/// Virtual time: socket readiness that the OS already has is work, so a paused clock does not
+/// jump past it (tokio's time driver polls I/O before it auto-advances). Two shapes, 200
+/// rounds each: data written into a pending read's socket while the runtime is still busy
+/// (the writer is the `block_on` thread), and request/response rounds whose server reads
+/// under a 30 s timeout. Before the fix (`io::vt`), the quiet decision could commit the
+/// move while the worker waiting in the poller had not yet returned with the event: under
+/// load, 5-15% of those reads timed out at once on 4 workers.
+fn io_ready_before_the_clock_moves(workers: usize) {
+    use std::io::Write;
+    let rt = spindle::Builder::new()
+        .worker_threads(workers)
+        .start_paused(true)
+        .build()
+        .unwrap();
+    let h = rt.handle().clone();
+    let h1 = h.clone();
+    let late = rt.block_on(async move {
+        let h = h1;
+        let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = l.local_addr().unwrap();
+        let mut late = 0;
+        for _ in 0..200 {
+            let mut peer = std::net::TcpStream::connect(addr).unwrap();
+            let (mut s, _) = l.accept().await.unwrap();
+            let started = Arc::new(AtomicBool::new(false));
+            let st = started.clone();
+            let h2 = h.clone();
+            let t = h.spawn(async move {
+                let mut b = [0u8; 1];
+                st.store(true, SeqCst);
+                h2.timeout(Duration::from_secs(30), s.read(&mut b)).await
+            });
+            // block_on counts as running until it waits: the clock cannot move before.
+            while !started.load(SeqCst) {
+                std::thread::yield_now();
+            }
+            std::thread::sleep(Duration::from_millis(1)); // the read is pending by now
+            peer.write_all(b"x").unwrap();
+            if t.await.unwrap().is_err() {
+                late += 1;
+            }
+        }
+        late
+    });
+    assert_eq!(
+        late, 0,
+        "{late} of 200 reads timed out with their data in the socket"
+    );
+
+    let h1 = h.clone();
+    let late = rt.block_on(async move {
+        let h = h1;
+        let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = l.local_addr().unwrap();
+        let h2 = h.clone();
+        h.spawn(async move {
+            loop {
+                let Ok((mut s, _)) = l.accept().await else {
+                    return;
+                };
+                let h3 = h2.clone();
+                h2.spawn(async move {
+                    let mut b = [0u8; 4];
+                    let r = h3
+                        .timeout(Duration::from_secs(30), s.read_exact(&mut b))
+                        .await;
+                    let answer: &[u8] = if matches!(r, Ok(Ok(()))) {
+                        b"ok"
+                    } else {
+                        b"TO"
+                    };
+                    let _ = s.write_all(answer).await;
+                });
+            }
+        });
+        let mut late = 0;
+        for _ in 0..200 {
+            let mut c = TcpStream::connect(addr).await.unwrap();
+            c.write_all(b"ping").await.unwrap();
+            let mut resp = [0u8; 2];
+            c.read_exact(&mut resp).await.unwrap();
+            if &resp != b"ok" {
+                late += 1;
+            }
+        }
+        late
+    });
+    assert_eq!(
+        late, 0,
+        "{late} of 200 requests timed out with their data sent"
+    );
+}
+
 #[cfg(feature = "hyper")]
 mod hyper_basics {
     use super::*;
@@ -737,6 +830,67 @@ mod hyper_basics {
         });
     }
 
+    /// hyper's `header_read_timeout` through `spindle::hyper::Timer` on a paused clock with
+    /// auto-advance: a client that sends half a header and waits (an I/O wait is not work)
+    /// is cut off after exactly the virtual timeout, at once in real time; a complete
+    /// request on a second connection is answered.
+    pub(super) fn hyper_header_timeout_on_paused_clock(workers: usize) {
+        let rt = spindle::Builder::new()
+            .worker_threads(workers)
+            .start_paused(true)
+            .build()
+            .unwrap();
+        let h = rt.handle().clone();
+        let wall = std::time::Instant::now();
+        rt.block_on(async move {
+            let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = l.local_addr().unwrap();
+            let h2 = h.clone();
+            h.spawn(async move {
+                loop {
+                    let Ok((s, _)) = l.accept().await else { return };
+                    let h3 = h2.clone();
+                    h2.spawn(async move {
+                        let _ = hyper::server::conn::http1::Builder::new()
+                            .timer(spindle::hyper::Timer::new(h3))
+                            .header_read_timeout(Duration::from_secs(30))
+                            .serve_connection(
+                                spindle::hyper::Io::new(s),
+                                hyper::service::service_fn(echo),
+                            )
+                            .await;
+                    });
+                }
+            });
+            let start = h.time();
+            let mut slow = TcpStream::connect(addr).await.unwrap();
+            slow.write_all(b"GET /slow HTTP/1.1\r\nhost: x\r\n")
+                .await
+                .unwrap();
+            let mut rest = Vec::new();
+            let _ = slow.read_to_end(&mut rest).await; // EOF (or a 408) at the timeout
+            let waited = h.time() - start;
+            assert!(
+                waited >= Duration::from_secs(30) && waited < Duration::from_secs(31),
+                "cut off after {waited:?} of virtual time"
+            );
+            let mut ok = TcpStream::connect(addr).await.unwrap();
+            ok.write_all(b"GET /fine HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")
+                .await
+                .unwrap();
+            let mut resp = Vec::new();
+            ok.read_to_end(&mut resp).await.unwrap();
+            let resp = String::from_utf8_lossy(&resp);
+            assert!(resp.starts_with("HTTP/1.1 200"), "{resp}");
+            assert!(resp.ends_with("/fine:"), "{resp}");
+        });
+        assert!(
+            wall.elapsed() < Duration::from_secs(10),
+            "{:?}",
+            wall.elapsed()
+        );
+    }
+
     /// The hyper client's executor is `spindle::hyper::Executor`: an HTTP/1 connection
     /// driven by hyper-spawned work on spindle (hyper calls `execute` for the server's
     /// graceful parts); here we check it runs a future to completion on the runtime.
@@ -754,12 +908,21 @@ mod hyper_basics {
 }
 
 #[cfg(feature = "hyper")]
-use hyper_basics::{hyper_executor_runs_on_runtime, hyper_keep_alive_posts};
+use hyper_basics::{
+    hyper_executor_runs_on_runtime, hyper_header_timeout_on_paused_clock, hyper_keep_alive_posts,
+};
 
 #[cfg(feature = "hyper")]
 mod hyper_suite {
-    use super::{hyper_executor_runs_on_runtime, hyper_keep_alive_posts};
-    rt_suite!(hyper_keep_alive_posts, hyper_executor_runs_on_runtime);
+    use super::{
+        hyper_executor_runs_on_runtime, hyper_header_timeout_on_paused_clock,
+        hyper_keep_alive_posts,
+    };
+    rt_suite!(
+        hyper_keep_alive_posts,
+        hyper_executor_runs_on_runtime,
+        hyper_header_timeout_on_paused_clock
+    );
 }
 
 rt_suite!(
@@ -782,4 +945,5 @@ rt_suite!(
     udp_shared_socket_many_datagrams,
     socket_polled_on_other_runtime,
     io_awaited_elsewhere_errors_at_shutdown,
+    io_ready_before_the_clock_moves,
 );

@@ -131,7 +131,7 @@ impl World for RuntimeWorld<'_> {
             .map(|t| s.clock.nanos_of_tick(t))
             .filter(|&n| n <= s.clock.cap() && n > now);
         let target = lock(&s.vt.waiters).list.iter().map(|w| w.1).min();
-        match (target, next) {
+        let plan = match (target, next) {
             // Reached, and (the runtime being quiet) what it fired has run.
             (Some(a), _) if a <= now => Some(Plan::WakeAdvance(now)),
             (Some(a), Some(n)) if n <= a => Some(Plan::Move(n.max(now))),
@@ -139,7 +139,12 @@ impl World for RuntimeWorld<'_> {
             // Relaxed: see `set_auto_advance`.
             (None, Some(n)) if s.vt.auto.load(Relaxed) => Some(Plan::Move(n.max(now))),
             _ => None,
+        };
+        // Socket readiness the OS already has is work too: no move past it (`io::vt`).
+        if matches!(plan, Some(Plan::Move(_))) && crate::io::vt::holds_move(s, || self.busy()) {
+            return None;
         }
+        plan
     }
 
     fn apply(&self, plan: Plan) {
