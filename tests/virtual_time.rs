@@ -325,24 +325,55 @@ fn advance_from_anywhere(workers: usize) {
     assert_eq!(h.time() - t0, 30 * SEC);
 }
 
-/// Exactness: `sleep(d)` then `advance(d)` completes the sleep wherever the clock stood,
-/// including after a move by a fraction of a tick.
+/// Exactness: `advance(d)` moves `time()` by exactly `d`, whole ticks or not (API.md; tokio's
+/// `test_time_advance_sub_ms`). `sleep(d)` then `advance(d)` completes the sleep when the
+/// clock stands on a tick boundary and `d` is whole ticks; a deadline off a boundary fires
+/// exactly when the clock reaches the boundary after it (tokio's millisecond rounding), and
+/// not a nanosecond before.
 fn sleep_then_advance_is_exact(workers: usize) {
     let rt = common::rt(workers);
     let h = rt.handle().clone();
     h.pause();
     rt.block_on(async {
+        let tick = MS; // the default timer tick
+        let t0 = h.time(); // `pause` stands on a tick boundary
         for d in [
             SEC,
             Duration::from_micros(1500),
             MS,
             7 * MS,
             Duration::from_micros(1),
+            MS,
         ] {
+            let before = h.time();
             let mut s = Box::pin(h.sleep(d));
             assert!(poll_once(s.as_mut()).await.is_pending());
             h.advance(d).await;
-            assert!(s.is_elapsed(), "sleep({d:?}) then advance({d:?})");
+            assert_eq!(
+                h.time() - before,
+                d,
+                "advance({d:?}) moves time by exactly d"
+            );
+            // The boundary at or after the deadline.
+            let since = (before + d - t0).as_nanos();
+            let boundary = t0
+                + Duration::from_nanos((since.div_ceil(tick.as_nanos()) * tick.as_nanos()) as u64);
+            if boundary == h.time() {
+                assert!(
+                    s.is_elapsed(),
+                    "sleep({d:?}) then advance({d:?}) on the tick grid"
+                );
+            } else {
+                assert!(!s.is_elapsed(), "sleep({d:?}) fired off its tick");
+                let rest = boundary - h.time() - Duration::from_nanos(1);
+                h.advance(rest).await;
+                assert!(!s.is_elapsed(), "sleep({d:?}) fired a nanosecond early");
+                h.advance(Duration::from_nanos(1)).await;
+                assert!(
+                    s.is_elapsed(),
+                    "sleep({d:?}) fires at the tick after its deadline"
+                );
+            }
             s.await;
         }
     });

@@ -4,6 +4,7 @@
 //! - [`scheduled`]: one socket's tick-stamped readiness and its reader/writer wakers.
 //! - [`park`]: the driver in the workers' park and maintenance turn (the sleep protocol).
 //! - [`registration`]: a socket bound to its runtime's driver (`PollEvented`).
+//! - [`vt`]: a paused clock does not move past readiness the OS already has.
 
 #[cfg(not(loom))]
 pub(crate) mod driver;
@@ -14,3 +15,4 @@ pub(crate) mod driver;
 pub(crate) mod park;
 pub(crate) mod registration;
 pub(crate) mod scheduled;
+pub(crate) mod vt;

@@ -13,10 +13,14 @@
 //! | `SHIFTED` | `Instant::now() + offset` (resumed after a pause: time continues from the paused instant, no jump) |
 //! | anything else | paused at that many nanoseconds after `start` |
 //!
-//! The paused clock stands on tick boundaries: `pause` rounds the paused instant up to the
-//! next boundary and every move (`set_paused`) lands on one, so the tick arithmetic is exact
-//! while paused: `sleep(d)` then a move by `d` always lands on (or past) the sleep's rounded
-//! deadline, never before it. Writers (`pause`, `resume`, `set_paused`) are serialized by
+//! `pause` rounds the paused instant up to the next tick boundary (a step of less than one
+//! tick, so that `sleep(d)` then `advance(d)` right after a pause completes for whole-tick
+//! `d`); every move after that (`set_paused`) lands exactly where it is asked to, so
+//! `advance(d)` moves `time()` by exactly `d` (the contract, and what tokio's paused clock
+//! does). A timer still fires only once the tick reached (rounded *down*) is its deadline's
+//! tick (rounded *up*), so it is never early, and a timer whose deadline is not on a tick
+//! boundary fires when the clock reaches the boundary after it (auto-advance jumps there;
+//! tokio's millisecond timers behave the same). Writers (`pause`, `resume`, `set_paused`) are serialized by
 //! `ctl`; readers take no lock. The paused value is the mode word itself, so one load gives a
 //! consistent reading. Virtual time is capped below `MAX_TICK` ticks, so "never" (a
 //! `Duration::MAX` deadline) stays never even after a `Duration::MAX` advance.
@@ -159,12 +163,12 @@ impl Clock {
             .store(if offset == 0 { REAL } else { SHIFTED }, Release);
     }
 
-    /// While paused: moves the clock forward to `nanos` since start, rounded up to a tick
-    /// boundary and capped (never backwards). Returns the new reading; `None` if running.
+    /// While paused: moves the clock forward to exactly `nanos` since start, capped (never
+    /// backwards). Returns the new reading; `None` if running.
     pub(crate) fn set_paused(&self, nanos: u64) -> Option<u64> {
         let _g = lock(&self.ctl);
         let now = self.paused_nanos()?;
-        let nanos = self.ceil_to_tick(nanos.min(self.cap)).max(now);
+        let nanos = nanos.min(self.cap).max(now);
         // Release: pairs with the Acquire loads of readers.
         self.mode.store(nanos, Release);
         Some(nanos)
@@ -175,11 +179,11 @@ impl Clock {
         self.cap
     }
 
-    /// `from + d` (nanoseconds since start) as the paused clock will reach it: rounded up
-    /// to a tick boundary, saturating at the cap.
+    /// `from + d` (nanoseconds since start) as the paused clock will reach it: exact,
+    /// saturating at the cap.
     pub(crate) fn target_after(&self, from: u64, d: Duration) -> u64 {
         let d = u64::try_from(d.as_nanos()).unwrap_or(u64::MAX);
-        self.ceil_to_tick(from.saturating_add(d).min(self.cap))
+        from.saturating_add(d).min(self.cap)
     }
 
     fn ceil_to_tick(&self, nanos: u64) -> u64 {
@@ -334,11 +338,11 @@ mod pause_tests {
         std::thread::sleep(Duration::from_millis(2));
         assert_eq!(c.now(), p, "a paused clock does not move");
         let t = c.set_paused(c.nanos_of(p) + 1_500_000).unwrap();
-        assert_eq!(
-            t,
-            c.nanos_of(p) + 2_000_000,
-            "moves land on tick boundaries"
-        );
+        assert_eq!(t, c.nanos_of(p) + 1_500_000, "moves are exact");
+        assert_eq!(c.now(), p + Duration::from_micros(1500));
+        // Mid-tick: the tick reached rounds down, so a deadline at the next boundary is not due.
+        assert_eq!(c.now_tick(), c.deadline_tick(p) + 1);
+        assert_eq!(c.set_paused(0), Some(t), "never backwards");
         let moved = c.now();
         c.resume();
         let r = c.now();

@@ -131,7 +131,7 @@ impl World for RuntimeWorld<'_> {
             .map(|t| s.clock.nanos_of_tick(t))
             .filter(|&n| n <= s.clock.cap() && n > now);
         let target = lock(&s.vt.waiters).list.iter().map(|w| w.1).min();
-        match (target, next) {
+        let plan = match (target, next) {
             // Reached, and (the runtime being quiet) what it fired has run.
             (Some(a), _) if a <= now => Some(Plan::WakeAdvance(now)),
             (Some(a), Some(n)) if n <= a => Some(Plan::Move(n.max(now))),
@@ -139,7 +139,12 @@ impl World for RuntimeWorld<'_> {
             // Relaxed: see `set_auto_advance`.
             (None, Some(n)) if s.vt.auto.load(Relaxed) => Some(Plan::Move(n.max(now))),
             _ => None,
+        };
+        // Socket readiness the OS already has is work too: no move past it (`io::vt`).
+        if matches!(plan, Some(Plan::Move(_))) && crate::io::vt::holds_move(s, || self.busy()) {
+            return None;
         }
+        plan
     }
 
     fn apply(&self, plan: Plan) {
@@ -264,9 +269,9 @@ impl Handle {
     /// paused clock reaches its deadline, and the clock moves only by
     /// [`advance`](Self::advance) or by auto-advance ([`Builder::auto_advance`]). It pauses
     /// at the current time rounded up to the next timer tick (a step forward of less than
-    /// one tick), and from then on moves in whole ticks, which makes `sleep(d)` followed by
-    /// `advance(d)` complete the sleep exactly. Pausing twice is harmless. Works with any
-    /// number of workers.
+    /// one tick), so that `sleep(d)` followed by `advance(d)` completes the sleep for `d` in
+    /// whole ticks; after that the clock moves exactly as far as it is moved. Pausing twice
+    /// is harmless. Works with any number of workers.
     ///
     /// ```
     /// let rt = spindle::Runtime::new().unwrap();
@@ -315,11 +320,13 @@ impl Handle {
         self.shared.clock.is_paused()
     }
 
-    /// Moves the paused clock forward by `d` (rounded up to whole timer ticks), in steps: at
-    /// each deadline on the way it fires what is due, in deadline order, and lets the tasks
-    /// and callbacks that woke run until the runtime is quiet again, then moves on. When it
-    /// returns, every timer with a deadline at or before the new `time()` has fired, and
-    /// none after. It can be awaited from a task, from `block_on`, or from any other thread
+    /// Moves the paused clock forward by exactly `d`, in steps: at each deadline on the way
+    /// it fires what is due, in deadline order, and lets the tasks and callbacks that woke
+    /// run until the runtime is quiet again, then moves on. When it returns, `time()` is
+    /// exactly `d` later and every timer whose deadline, rounded up to the timer tick, is at
+    /// or before the new `time()` has fired, and none after: as with tokio's millisecond
+    /// timers, a `sleep(1500µs)` fires once the clock reaches the 2 ms boundary, not at
+    /// 1.5 ms (and never before its deadline). It can be awaited from a task, from `block_on`, or from any other thread
     /// through an executor such as `futures::executor::block_on`. `Duration::MAX` saturates
     /// (far beyond any finite deadline, but a `Duration::MAX` sleep still never fires).
     ///
