@@ -40,6 +40,15 @@
 //! 3. `w` published by a non-agent (a foreign thread): ordered after `C` if the busy check
 //!    missed it; that thread's work is concurrent with the decision by definition.
 //!
+//! **Fast exit.** A decision whose [`World::may_plan`] is false (the clock is not paused)
+//! ends before the [`World::busy`] scan: `plan` would be `None` anyway, so nothing commits,
+//! exactly as if `busy` had been true. This is what keeps a runtime that never pauses from
+//! paying a scan of every queue and shard (and a clock read) each time its last agent parks.
+//! It stays live: `Handle::pause` stores the paused mode and then *kicks* (enter, leave,
+//! settle), so if our leave came before the kick's enter, the kick holds the newer token and
+//! decides; if after, our leave (a SeqCst RMW reading the kick's release sequence)
+//! happens-after the mode store, so `may_plan` sees the paused clock.
+//!
 //! Liveness: the last agent to leave always holds the newest token and runs the decision, so
 //! a quiet runtime with a pending deadline is never left waiting (the loom model
 //! `quiet::quiet_vs_concurrent_wake` checks both directions; its twin seeds
@@ -73,6 +82,11 @@ pub(crate) trait World {
     fn plan(&self) -> Option<Self::Plan>;
     /// Carries out a committed plan (move the clock, unpark owners, wake `advance`rs).
     fn apply(&self, plan: Self::Plan);
+    /// Whether a plan can exist at all (the runtime: the clock is paused). `false` ends the
+    /// decision before the costly [`busy`](World::busy) scan; see "Fast exit" above.
+    fn may_plan(&self) -> bool {
+        true
+    }
 }
 
 impl Quiet {
@@ -131,6 +145,10 @@ pub(crate) fn leave_and_settle<W: World>(quiet: &Quiet, world: &W) {
 /// The decision for the holder of `token` (module docs).
 pub(crate) fn settle<W: World>(quiet: &Quiet, mut token: Token, world: &W) {
     loop {
+        // Fast exit (module docs): a running clock has no plan; whoever pauses it decides.
+        if !world.may_plan() {
+            return;
+        }
         if world.busy() {
             return; // whoever runs that work leaves later and decides again
         }

@@ -96,6 +96,11 @@ pub(crate) struct RuntimeWorld<'a>(pub(crate) &'a Shared);
 impl World for RuntimeWorld<'_> {
     type Plan = Plan;
 
+    fn may_plan(&self) -> bool {
+        // A running clock never moves here (`plan` starts with `paused_nanos()?`).
+        self.0.clock.paused_nanos().is_some()
+    }
+
     fn busy(&self) -> bool {
         let s = self.0;
         let mut busy = !s.injector.is_empty();
