@@ -68,6 +68,9 @@ pub enum Fault {
     /// itself when it runs): the last worker to park finds the runtime quiet and moves the
     /// paused clock past the woken `block_on` future's work.
     QuietWakeEntersLate,
+    /// `quiet::kick` (after `Handle::pause`) does nothing: a last agent whose decision took
+    /// the fast exit (clock not yet paused) leaves a paused, quiet runtime undecided.
+    QuietKickSkipped,
 }
 
 #[cfg(loom)]

@@ -47,7 +47,8 @@
 //! It stays live: `Handle::pause` stores the paused mode and then *kicks* (enter, leave,
 //! settle), so if our leave came before the kick's enter, the kick holds the newer token and
 //! decides; if after, our leave (a SeqCst RMW reading the kick's release sequence)
-//! happens-after the mode store, so `may_plan` sees the paused clock.
+//! happens-after the mode store, so `may_plan` sees the paused clock. (Loom model
+//! `quiet::fast_exit_vs_pause`; its twin seeds `Fault::QuietKickSkipped`.)
 //!
 //! Liveness: the last agent to leave always holds the newest token and runs the decision, so
 //! a quiet runtime with a pending deadline is never left waiting (the loom model
@@ -140,6 +141,17 @@ impl Quiet {
 pub(crate) fn leave_and_settle<W: World>(quiet: &Quiet, world: &W) {
     let Some(token) = quiet.leave() else { return };
     settle(quiet, token, world);
+}
+
+/// The calling thread acts as an agent for a moment, so that a change it just made (the
+/// clock paused, an `advance` registered) is decided on even if the runtime was already
+/// quiet and nobody else will leave (what the fast exit relies on, module docs).
+pub(crate) fn kick<W: World>(quiet: &Quiet, world: &W) {
+    if crate::fault::is(Fault::QuietKickSkipped) {
+        return; // seeded fault (loom only): the change is left for a leave that never comes
+    }
+    quiet.enter();
+    leave_and_settle(quiet, world);
 }
 
 /// The decision for the holder of `token` (module docs).

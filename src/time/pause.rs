@@ -203,8 +203,7 @@ pub(crate) fn on_shutdown(shared: &Shared) {
 /// `advance` registered, the clock paused) is decided on even if the runtime was already
 /// quiet and nobody else will leave.
 fn kick(shared: &Shared) {
-    shared.vt.quiet.enter();
-    quiet::leave_and_settle(&shared.vt.quiet, &RuntimeWorld(shared));
+    quiet::kick(&shared.vt.quiet, &RuntimeWorld(shared));
 }
 
 const ADVANCE_RUNNING: &str = "spindle: `Handle::advance` needs a paused clock; call \
