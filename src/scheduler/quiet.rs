@@ -203,7 +203,16 @@ impl Agent {
     }
 
     /// A waker: counts the agent before the caller unparks it (the rule for wakes).
+    #[allow(dead_code)] // the loom probe's entry; `block_on` calls `wake_with`
     pub(crate) fn wake(&self, quiet: &Quiet) {
+        self.wake_with(|| quiet.enter());
+    }
+
+    /// [`wake`](Self::wake), where `enter` counts the agent (`Quiet::enter`); it runs only
+    /// when the wake finds the agent idle, the one case that counts it. So a wake of a
+    /// running agent (a future that wakes itself, as `yield_now` does) needs no access to
+    /// the runtime: `block_on`'s waker upgrades its `Weak` runtime reference only in `enter`.
+    pub(crate) fn wake_with(&self, enter: impl FnOnce()) {
         if crate::fault::is(Fault::QuietWakeEntersLate) {
             return; // seeded fault (loom only): the woken thread counts itself, too late
         }
@@ -220,7 +229,7 @@ impl Agent {
             }
         }
         if s == IDLE {
-            quiet.enter();
+            enter();
         }
     }
 
