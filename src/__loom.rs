@@ -392,6 +392,8 @@ pub struct AgentProbe(crate::scheduler::quiet::Agent);
 /// The runtime as the decision sees it: `busy`, `plan` (whether a quiet runtime would move
 /// the clock) and `apply` (the move).
 pub struct WorldProbe {
+    /// `World::may_plan` (the runtime: the clock is paused).
+    pub may_plan: Box<dyn Fn() -> bool + Send + Sync>,
     pub busy: Box<dyn Fn() -> bool + Send + Sync>,
     pub plan: Box<dyn Fn() -> bool + Send + Sync>,
     pub apply: Box<dyn Fn() + Send + Sync>,
@@ -399,6 +401,9 @@ pub struct WorldProbe {
 
 impl crate::scheduler::quiet::World for WorldProbe {
     type Plan = ();
+    fn may_plan(&self) -> bool {
+        (self.may_plan)()
+    }
     fn busy(&self) -> bool {
         (self.busy)()
     }
@@ -422,6 +427,10 @@ impl QuietProbe {
     /// A worker parks (`time::pause::worker_idle`): leave, and decide if last.
     pub fn leave_and_settle(&self, world: &WorldProbe) {
         crate::scheduler::quiet::leave_and_settle(&self.0, world)
+    }
+    /// `Handle::pause`'s kick (`quiet::kick`): act as an agent for a moment, and decide.
+    pub fn kick(&self, world: &WorldProbe) {
+        crate::scheduler::quiet::kick(&self.0, world)
     }
     /// A `block_on` thread that is running (counted by the caller's `new`).
     pub fn agent(&self) -> AgentProbe {

@@ -78,6 +78,9 @@ pub enum Fault {
     /// A thief that drained the inbox does not republish the wheel's next expiration: a
     /// not-yet-due remote timer it filed is invisible to every watcher (issue 10, failure 4).
     ThiefSkipsRepublish,
+    /// `quiet::kick` (after `Handle::pause`) does nothing: a last agent whose decision took
+    /// the fast exit (clock not yet paused) leaves a paused, quiet runtime undecided.
+    QuietKickSkipped,
 }
 
 #[cfg(loom)]

@@ -2,11 +2,11 @@
 //! against a concurrent wake.
 #![cfg(loom)]
 
-use loom::sync::atomic::{AtomicBool, Ordering::SeqCst};
+use loom::sync::atomic::{AtomicBool, Ordering::Acquire, Ordering::Release, Ordering::SeqCst};
 use loom::sync::{Arc, Notify};
 use loom::thread;
 use spindle::__loom::{QuietProbe, WorldProbe};
-use spindle_loom_tests::{model, model_catches, Counter, Fault};
+use spindle_loom_tests::{model, model_catches, model_catches_because, Counter, Fault};
 
 /// A worker (agent 1) wakes a `block_on` thread (agent 2, running: it has just polled and
 /// registered its waker) and parks; the `block_on` thread goes idle, is woken, runs the work
@@ -24,6 +24,7 @@ fn quiet_vs_concurrent_wake() {
     let world = {
         let (p, d, m1, m2) = (pending.clone(), done.clone(), moved.clone(), moved.clone());
         Arc::new(WorldProbe {
+            may_plan: Box::new(|| true),
             busy: Box::new(|| false),
             plan: Box::new(move || !m1.load(SeqCst)),
             apply: Box::new(move || {
@@ -74,4 +75,53 @@ fn quiet_quiet_vs_concurrent_wake() {
 #[test]
 fn quiet_quiet_vs_concurrent_wake_catches_late_enter() {
     model_catches(Fault::QuietWakeEntersLate, quiet_vs_concurrent_wake);
+}
+
+/// The fast exit (`World::may_plan`: a decision ends at once while the clock runs) against
+/// `Handle::pause` on another thread: the pauser stores the paused mode (Release, as
+/// `Clock::pause`) and kicks, while the last worker parks and decides, reading the mode
+/// (Acquire, as `Clock::paused_nanos`). Either the worker sees the paused clock, or the
+/// kick holds the newer token and decides: a paused, quiet runtime with a pending deadline
+/// is never left undecided.
+fn fast_exit_vs_pause() {
+    let q = Arc::new(QuietProbe::new(1));
+    let paused = Arc::new(AtomicBool::new(false));
+    let moved = Arc::new(AtomicBool::new(false));
+    let world = {
+        let (p, m1, m2) = (paused.clone(), moved.clone(), moved.clone());
+        Arc::new(WorldProbe {
+            may_plan: Box::new(move || p.load(Acquire)),
+            busy: Box::new(|| false),
+            plan: Box::new(move || !m1.load(SeqCst)),
+            apply: Box::new(move || m2.store(true, SeqCst)),
+        })
+    };
+    let pauser = {
+        let (q, world, paused) = (q.clone(), world.clone(), paused.clone());
+        thread::spawn(move || {
+            paused.store(true, Release);
+            q.kick(&world);
+        })
+    };
+    // The last worker parks (`time::pause::worker_idle`).
+    q.leave_and_settle(&world);
+    pauser.join().unwrap();
+    assert!(
+        moved.load(SeqCst),
+        "a paused quiet runtime was left undecided"
+    );
+}
+
+#[test]
+fn quiet_fast_exit_vs_pause() {
+    model(fast_exit_vs_pause);
+}
+
+#[test]
+fn quiet_fast_exit_vs_pause_catches_skipped_kick() {
+    model_catches_because(
+        Fault::QuietKickSkipped,
+        "left undecided",
+        fast_exit_vs_pause,
+    );
 }

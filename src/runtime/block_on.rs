@@ -16,16 +16,21 @@ use std::task::{Context, Poll, Wake, Waker};
 
 struct ThreadWaker {
     unparker: Unparker,
-    agent: Arc<Agent>,
+    /// In the waker's own allocation (one `Arc` for both, perf: no second allocation).
+    agent: Agent,
     /// Weak: the waker may sit in a timer entry that the runtime itself owns.
     shared: Weak<Shared>,
 }
 
 impl ThreadWaker {
     fn wake_thread(&self) {
-        if let Some(shared) = self.shared.upgrade() {
-            self.agent.wake(&shared.vt.quiet);
-        }
+        // The runtime is reached (an `Arc` upgrade, two RMWs) only to count an idle agent;
+        // while `block_on` runs, `run` holds the runtime, so the upgrade succeeds then.
+        self.agent.wake_with(|| {
+            if let Some(shared) = self.shared.upgrade() {
+                shared.vt.quiet.enter();
+            }
+        });
         self.unparker.unpark();
     }
 }
@@ -54,13 +59,14 @@ impl Drop for Finish<'_> {
 pub(crate) fn run<F: Future>(shared: &Arc<Shared>, future: F) -> F::Output {
     let parker = Parker::new();
     shared.vt.quiet.enter();
-    let agent = Arc::new(Agent::new_runnable());
-    let _finish = Finish(shared, &agent);
-    let waker = Waker::from(Arc::new(ThreadWaker {
+    let thread_waker = Arc::new(ThreadWaker {
         unparker: parker.unparker(),
-        agent: agent.clone(),
+        agent: Agent::new_runnable(),
         shared: Arc::downgrade(shared),
-    }));
+    });
+    let agent = &thread_waker.agent;
+    let _finish = Finish(shared, agent);
+    let waker = Waker::from(thread_waker.clone());
     let mut cx = Context::from_waker(&waker);
     let mut future = pin!(future);
     loop {

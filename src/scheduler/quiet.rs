@@ -40,6 +40,16 @@
 //! 3. `w` published by a non-agent (a foreign thread): ordered after `C` if the busy check
 //!    missed it; that thread's work is concurrent with the decision by definition.
 //!
+//! **Fast exit.** A decision whose [`World::may_plan`] is false (the clock is not paused)
+//! ends before the [`World::busy`] scan: `plan` would be `None` anyway, so nothing commits,
+//! exactly as if `busy` had been true. This is what keeps a runtime that never pauses from
+//! paying a scan of every queue and shard (and a clock read) each time its last agent parks.
+//! It stays live: `Handle::pause` stores the paused mode and then *kicks* (enter, leave,
+//! settle), so if our leave came before the kick's enter, the kick holds the newer token and
+//! decides; if after, our leave (a SeqCst RMW reading the kick's release sequence)
+//! happens-after the mode store, so `may_plan` sees the paused clock. (Loom model
+//! `quiet::fast_exit_vs_pause`; its twin seeds `Fault::QuietKickSkipped`.)
+//!
 //! Liveness: the last agent to leave always holds the newest token and runs the decision, so
 //! a quiet runtime with a pending deadline is never left waiting (the loom model
 //! `quiet::quiet_vs_concurrent_wake` checks both directions; its twin seeds
@@ -73,6 +83,11 @@ pub(crate) trait World {
     fn plan(&self) -> Option<Self::Plan>;
     /// Carries out a committed plan (move the clock, unpark owners, wake `advance`rs).
     fn apply(&self, plan: Self::Plan);
+    /// Whether a plan can exist at all (the runtime: the clock is paused). `false` ends the
+    /// decision before the costly [`busy`](World::busy) scan; see "Fast exit" above.
+    fn may_plan(&self) -> bool {
+        true
+    }
 }
 
 impl Quiet {
@@ -128,9 +143,24 @@ pub(crate) fn leave_and_settle<W: World>(quiet: &Quiet, world: &W) {
     settle(quiet, token, world);
 }
 
+/// The calling thread acts as an agent for a moment, so that a change it just made (the
+/// clock paused, an `advance` registered) is decided on even if the runtime was already
+/// quiet and nobody else will leave (what the fast exit relies on, module docs).
+pub(crate) fn kick<W: World>(quiet: &Quiet, world: &W) {
+    if crate::fault::is(Fault::QuietKickSkipped) {
+        return; // seeded fault (loom only): the change is left for a leave that never comes
+    }
+    quiet.enter();
+    leave_and_settle(quiet, world);
+}
+
 /// The decision for the holder of `token` (module docs).
 pub(crate) fn settle<W: World>(quiet: &Quiet, mut token: Token, world: &W) {
     loop {
+        // Fast exit (module docs): a running clock has no plan; whoever pauses it decides.
+        if !world.may_plan() {
+            return;
+        }
         if world.busy() {
             return; // whoever runs that work leaves later and decides again
         }
@@ -173,7 +203,16 @@ impl Agent {
     }
 
     /// A waker: counts the agent before the caller unparks it (the rule for wakes).
+    #[allow(dead_code)] // the loom probe's entry; `block_on` calls `wake_with`
     pub(crate) fn wake(&self, quiet: &Quiet) {
+        self.wake_with(|| quiet.enter());
+    }
+
+    /// [`wake`](Self::wake), where `enter` counts the agent (`Quiet::enter`); it runs only
+    /// when the wake finds the agent idle, the one case that counts it. So a wake of a
+    /// running agent (a future that wakes itself, as `yield_now` does) needs no access to
+    /// the runtime: `block_on`'s waker upgrades its `Weak` runtime reference only in `enter`.
+    pub(crate) fn wake_with(&self, enter: impl FnOnce()) {
         if crate::fault::is(Fault::QuietWakeEntersLate) {
             return; // seeded fault (loom only): the woken thread counts itself, too late
         }
@@ -190,7 +229,7 @@ impl Agent {
             }
         }
         if s == IDLE {
-            quiet.enter();
+            enter();
         }
     }
 

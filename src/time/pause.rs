@@ -96,6 +96,11 @@ pub(crate) struct RuntimeWorld<'a>(pub(crate) &'a Shared);
 impl World for RuntimeWorld<'_> {
     type Plan = Plan;
 
+    fn may_plan(&self) -> bool {
+        // A running clock never moves here (`plan` starts with `paused_nanos()?`).
+        self.0.clock.paused_nanos().is_some()
+    }
+
     fn busy(&self) -> bool {
         let s = self.0;
         let mut busy = !s.injector.is_empty();
@@ -203,8 +208,7 @@ pub(crate) fn on_shutdown(shared: &Shared) {
 /// `advance` registered, the clock paused) is decided on even if the runtime was already
 /// quiet and nobody else will leave.
 fn kick(shared: &Shared) {
-    shared.vt.quiet.enter();
-    quiet::leave_and_settle(&shared.vt.quiet, &RuntimeWorld(shared));
+    quiet::kick(&shared.vt.quiet, &RuntimeWorld(shared));
 }
 
 const ADVANCE_RUNNING: &str = "spindle: `Handle::advance` needs a paused clock; call \
