@@ -174,9 +174,13 @@ impl Worker {
 
     /// Runs this shard's maintenance turn; returns how many callbacks became runnable.
     fn maintain_timers(&self) -> usize {
-        let mut sink = ToLocal::new(self);
         let now = self.shared.clock.now_tick();
-        self.shared.shards[self.index].owner_turn(Some(now), &mut sink);
+        let shard = &self.shared.shards[self.index];
+        if !shard.owner_turn_needed(now) {
+            return 0;
+        }
+        let mut sink = ToLocal::new(self);
+        shard.owner_turn(Some(now), &mut sink);
         if sink.queued > 1 {
             // A burst of due callbacks: let idle workers steal some.
             self.shared.notify_one();

@@ -349,6 +349,22 @@ impl Shard {
         }
     }
 
+    /// Owner thread: whether a maintenance turn at tick `now` has anything to do: something
+    /// staged, a deferred unlink, an op in the inbox, or a deadline due. When not, the turn
+    /// (an `access` CAS, the inbox hint's SeqCst reset and fence, the `next_due` store) is
+    /// skipped: a worker whose deque runs empty asks this on every such transition (one per
+    /// request in a server). Skipping loses nothing: whatever arrives later is staged by this
+    /// thread, or is in the inbox, which the next turn (and `park`'s re-check) sees, and the
+    /// wheel's elapsed tick lagging behind the clock only means the next advance does more.
+    pub(crate) fn owner_turn_needed(&self, now: u64) -> bool {
+        // Relaxed: the owner is the only writer of the staging length.
+        self.staging.len.load(Relaxed) != 0
+            // SAFETY: owner thread only (this method's contract), like every access to it.
+            || self.deferred_unlinks.with_mut(|v| unsafe { !(*v).is_empty() })
+            || !self.inbox.is_empty()
+            || self.next_due() <= now
+    }
+
     /// Owner thread: one maintenance turn. Moves staged and remote arms into the wheel,
     /// applies unlinks, and (with `now`) fires what is due. Returns the next due tick.
     pub(crate) fn owner_turn(&self, now: Option<u64>, sink: &mut dyn DueSink) -> u64 {
