@@ -120,6 +120,8 @@ impl Parker {
                     if now >= deadline {
                         break;
                     }
+                    // Capped: a far deadline (a wheel tick years away) would overflow some
+                    // platforms' timed waits; the loop simply waits again.
                     let timeout = (deadline - now).min(Duration::from_secs(3600));
                     inner
                         .cvar
@@ -141,10 +143,10 @@ impl Parker {
                 break;
             }
         }
-        // Timed out: withdraw PARKED, but keep a notification that raced in.
-        if inner.state.swap(EMPTY, SeqCst) == NOTIFIED {
-            // consumed: it was for us
-        }
+        // Timed out: withdraw PARKED. A notification that raced in (NOTIFIED) is consumed
+        // too, on purpose: it asked this park to return, and it is returning; every caller
+        // re-checks for work after a park, so nothing it announced is lost.
+        inner.state.swap(EMPTY, SeqCst);
         drop(guard);
     }
 }
@@ -152,6 +154,9 @@ impl Parker {
 impl Unparker {
     pub(crate) fn unpark(&self) {
         let inner = &*self.inner;
+        // A swap, not a CAS: NOTIFIED is the outcome in every state (a parker that is not
+        // parked yet consumes it on its next `park` without sleeping), and the old value
+        // alone says who must be woken and how.
         match inner.state.swap(NOTIFIED, SeqCst) {
             EMPTY | NOTIFIED => {}
             PARKED => {
