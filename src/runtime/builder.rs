@@ -9,8 +9,8 @@ use std::time::Duration;
 
 /// The most worker threads a runtime accepts (the idle state packs counts in 16 bits).
 pub(crate) const MAX_WORKERS: usize = 4096;
-const MIN_TICK: Duration = Duration::from_micros(1);
-const MAX_TICK: Duration = Duration::from_secs(60);
+const MIN_TIMER_TICK: Duration = Duration::from_micros(1);
+const MAX_TIMER_TICK: Duration = Duration::from_secs(60);
 
 /// Configures and builds a [`Runtime`].
 ///
@@ -161,9 +161,9 @@ impl Builder {
                 "worker_threads must be at most {MAX_WORKERS} (got {workers})"
             )));
         }
-        if self.timer_tick < MIN_TICK || self.timer_tick > MAX_TICK {
+        if self.timer_tick < MIN_TIMER_TICK || self.timer_tick > MAX_TIMER_TICK {
             return Err(invalid(format!(
-                "timer_tick must be between {MIN_TICK:?} and {MAX_TICK:?} (got {:?})",
+                "timer_tick must be between {MIN_TIMER_TICK:?} and {MAX_TIMER_TICK:?} (got {:?})",
                 self.timer_tick
             )));
         }
