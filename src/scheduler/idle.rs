@@ -63,18 +63,19 @@ impl Idle {
         }
     }
 
-    /// Called after publishing work that any worker could run. Picks a sleeper to wake if no
-    /// worker is searching.
-    pub(crate) fn notify_one(&self) -> Notify {
+    /// Called after publishing work that any worker could run. Decides whom to wake: a
+    /// sleeper, if no worker is searching. The caller does the unpark (`Shared::notify_one`).
+    pub(crate) fn choose_to_notify(&self) -> Notify {
         let s = self.state.load(SeqCst);
         if s >> SEARCH_SHIFT != 0 || s & SLEEP_MASK == 0 {
             return Notify::None;
         }
-        self.wake_any()
+        self.choose_any()
     }
 
-    /// Wakes one sleeper unconditionally (e.g. a timer became due earlier than anyone watches).
-    pub(crate) fn wake_any(&self) -> Notify {
+    /// Picks one sleeper to wake unconditionally (e.g. a timer became due earlier than anyone
+    /// watches), counting it as searching; the caller unparks it.
+    pub(crate) fn choose_any(&self) -> Notify {
         let mut sleepers = lock(&self.sleepers);
         // Re-check under the lock: another notifier may have woken the last sleeper.
         let Some(s) = sleepers.pop() else {

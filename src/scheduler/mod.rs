@@ -184,7 +184,7 @@ impl Shared {
     }
 
     pub(crate) fn notify_one(&self) {
-        if let Notify::Unpark(i) = self.idle.notify_one() {
+        if let Notify::Unpark(i) = self.idle.choose_to_notify() {
             self.unparkers[i].unpark();
         }
     }
@@ -203,7 +203,7 @@ impl Shared {
         if self.idle.num_sleeping() > 0
             && tick.saturating_add(self.shards[0].grace()) < self.idle.earliest_wake()
         {
-            if let Notify::Unpark(i) = self.idle.wake_any() {
+            if let Notify::Unpark(i) = self.idle.choose_any() {
                 self.unparkers[i].unpark();
             }
         }
