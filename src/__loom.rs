@@ -208,7 +208,7 @@ struct QueueInner {
 pub struct TaskQueue(Arc<QueueInner>);
 
 impl Schedule for TaskQueue {
-    fn schedule(&self, task: Arc<dyn RawTask>, _yielded: bool) {
+    fn schedule(&self, task: Arc<dyn RawTask>) {
         assert!(
             !task.header().state.load().is_complete(),
             "a completed task was scheduled"
@@ -244,7 +244,7 @@ impl TaskQueue {
         F::Output: Send + 'static,
     {
         let task = crate::task::core::Task::new(future, self.clone());
-        self.schedule(task.clone(), false);
+        self.schedule(task.clone());
         JoinHandle::new(task)
     }
 

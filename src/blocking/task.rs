@@ -33,7 +33,7 @@ where
 pub(crate) struct BlockingSchedule(Arc<Shared>);
 
 impl Schedule for BlockingSchedule {
-    fn schedule(&self, task: Arc<dyn RawTask>, _yielded: bool) {
+    fn schedule(&self, task: Arc<dyn RawTask>) {
         // Only an abort of a task that is neither queued nor running gets here (a blocking
         // task is queued from birth until it runs); queue it so its cancellation completes.
         self.0.blocking.submit(&self.0, task);

@@ -139,7 +139,7 @@ impl Shared {
             self.counters.task_spawned(context::worker_index(self));
             // A spawn racing with shutdown is caught by `schedule` (closed check) or by the
             // queue drains of the shutdown procedure.
-            self.schedule(task.clone(), false);
+            self.schedule(task.clone());
         }
         JoinHandle::new(task)
     }
@@ -313,7 +313,7 @@ impl Shared {
 }
 
 impl Schedule for Arc<Shared> {
-    fn schedule(&self, task: Arc<dyn RawTask>, _yielded: bool) {
+    fn schedule(&self, task: Arc<dyn RawTask>) {
         self.schedule_task(task);
     }
 

@@ -122,7 +122,7 @@ where
 
     fn wake(self: &Arc<Self>) {
         if self.header.state.transition_to_notified() == OnWake::Submit {
-            self.scheduler.schedule(self.clone(), false);
+            self.scheduler.schedule(self.clone());
         }
     }
 }
@@ -230,7 +230,7 @@ where
 
     fn abort(self: Arc<Self>) {
         if self.header.state.transition_to_cancelled() == OnWake::Submit {
-            self.scheduler.schedule(self.clone(), false);
+            self.scheduler.schedule(self.clone());
         }
     }
 

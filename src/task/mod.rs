@@ -26,8 +26,9 @@ use crate::loom::sync::Arc;
 
 /// Where a woken task goes. Implemented by the runtime's shared state, and by test schedulers.
 pub(crate) trait Schedule: Send + Sync + 'static {
-    /// Queue `task` to be run. `yielded` is true when the task woke itself during its own poll.
-    fn schedule(&self, task: Arc<dyn RawTask>, yielded: bool);
+    /// Queue `task` to be run (a wake from outside its poll; a wake during its own poll goes
+    /// through [`reschedule`](Self::reschedule)).
+    fn schedule(&self, task: Arc<dyn RawTask>);
     /// Queue `task`, which yielded during its own poll. `this` is the task's own scheduler
     /// field, so it points into the allocation that another worker may free as soon as the
     /// task is queued: implementations read through `this` only before handing `task` on
@@ -40,7 +41,7 @@ pub(crate) trait Schedule: Send + Sync + 'static {
         Self: Sized,
     {
         // SAFETY: caller's contract. Test schedulers are not freed with their tasks.
-        unsafe { (*this).schedule(task, true) }
+        unsafe { (*this).schedule(task) }
     }
     /// The task completed; drop the registry's reference to it.
     fn release(&self, task: &Header);
