@@ -64,19 +64,9 @@ impl<S: Source> PollEvented<S> {
         &self,
         cx: &mut Context<'_>,
         dir: Direction,
-        mut op: impl FnMut(&S) -> io::Result<R>,
+        op: impl FnMut(&S) -> io::Result<R>,
     ) -> Poll<io::Result<R>> {
-        loop {
-            let seen = match self.io.poll_ready(cx, dir) {
-                Poll::Ready(Ok(seen)) => seen,
-                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
-                Poll::Pending => return Poll::Pending,
-            };
-            match op(&self.source) {
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.io.clear(seen),
-                r => return Poll::Ready(r),
-            }
-        }
+        self.poll_until_ready(cx, dir, op, |_| false)
     }
 
     /// `poll_io` for a stream read or write of `len` bytes: a short transfer (`0 < n < len`)
@@ -89,8 +79,20 @@ impl<S: Source> PollEvented<S> {
         cx: &mut Context<'_>,
         dir: Direction,
         len: usize,
-        mut op: impl FnMut(&S) -> io::Result<usize>,
+        op: impl FnMut(&S) -> io::Result<usize>,
     ) -> Poll<io::Result<usize>> {
+        self.poll_until_ready(cx, dir, op, |&n| n > 0 && n < len)
+    }
+
+    /// The loop of both: wait for readiness, run `op`; a `WouldBlock` clears the readiness
+    /// seen and waits again; a success for which `drained` holds clears it too.
+    fn poll_until_ready<R>(
+        &self,
+        cx: &mut Context<'_>,
+        dir: Direction,
+        mut op: impl FnMut(&S) -> io::Result<R>,
+        drained: impl Fn(&R) -> bool,
+    ) -> Poll<io::Result<R>> {
         loop {
             let seen = match self.io.poll_ready(cx, dir) {
                 Poll::Ready(Ok(seen)) => seen,
@@ -99,11 +101,13 @@ impl<S: Source> PollEvented<S> {
             };
             match op(&self.source) {
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.io.clear(seen),
-                Ok(n) if n > 0 && n < len => {
-                    self.io.clear(seen);
-                    return Poll::Ready(Ok(n));
+                Ok(r) => {
+                    if drained(&r) {
+                        self.io.clear(seen);
+                    }
+                    return Poll::Ready(Ok(r));
                 }
-                r => return Poll::Ready(r),
+                Err(e) => return Poll::Ready(Err(e)),
             }
         }
     }
