@@ -146,6 +146,35 @@ fn a_panicking_hook_is_contained() {
     });
 }
 
+/// A hook's panic payload whose own `Drop` panics: the payload is user code too, and must
+/// not take the thread down (it once was dropped outside any catch).
+#[test]
+fn a_hook_panic_payload_that_panics_in_drop_is_contained() {
+    struct PanicOnDrop;
+    impl Drop for PanicOnDrop {
+        fn drop(&mut self) {
+            if !std::thread::panicking() {
+                panic!("payload drop fails");
+            }
+        }
+    }
+    watchdog("hook_payload_drop", || {
+        let rt = spindle::Builder::new()
+            .worker_threads(2)
+            .on_thread_start(|| std::panic::panic_any(PanicOnDrop))
+            .on_thread_stop(|| std::panic::panic_any(PanicOnDrop))
+            .build()
+            .unwrap();
+        assert_eq!(rt.block_on(rt.handle().spawn(async { 1 })).unwrap(), 1);
+        assert_eq!(rt.block_on(rt.handle().spawn_blocking(|| 2)).unwrap(), 2);
+        let h = rt.handle().clone();
+        let hs: Vec<_> = (0..20).map(|i| h.spawn(async move { i })).collect();
+        let n: i32 = hs.into_iter().map(|j| rt.block_on(j).unwrap()).sum();
+        assert_eq!(n, 190, "both workers still run tasks");
+        drop(rt); // the stop hooks' payloads too
+    });
+}
+
 #[test]
 fn worker_index_is_some_only_on_workers() {
     watchdog("worker_index", || {

@@ -10,7 +10,6 @@ use super::context;
 use super::handle::Handle;
 use crate::Builder;
 use std::cell::Cell;
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 
 /// A thread hook.
@@ -58,11 +57,13 @@ pub(crate) fn run_stop(hook: Option<&Hook>) {
 
 fn run_hook(what: &str, hook: Option<&Hook>) {
     let Some(hook) = hook else { return };
-    if let Err(payload) = catch_unwind(AssertUnwindSafe(hook)) {
+    if let Err(payload) = crate::util::panic::catch(hook) {
         let msg = crate::task::error::panic_message(&*payload).unwrap_or_else(|| "..".into());
         let thread = std::thread::current();
         let name = thread.name().unwrap_or("<unnamed>");
         eprintln!("spindle: {what} hook panicked on thread `{name}`: {msg}");
+        // The payload's Drop is user code too.
+        crate::util::panic::dispose(payload);
     }
 }
 

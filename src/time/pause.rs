@@ -86,7 +86,7 @@ pub(crate) enum Plan {
 /// commit counted.
 fn wake_all(wakers: Vec<Waker>) {
     for w in wakers {
-        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| w.wake()));
+        crate::util::panic::contain(|| w.wake());
     }
 }
 
