@@ -24,10 +24,7 @@ pub(crate) fn call_later<F>(shared: &Arc<Shared>, delay: Duration, f: F) -> Time
 where
     F: FnOnce() + Send + 'static,
 {
-    let now = shared.clock.now();
-    let when = now
-        .checked_add(delay)
-        .unwrap_or_else(|| super::clock::far_future(now));
+    let when = shared.clock.deadline_after(delay);
     if delay.is_zero() {
         return call_soon(shared, when, f);
     }

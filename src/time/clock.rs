@@ -112,9 +112,7 @@ impl Clock {
     }
 
     fn instant_at(&self, nanos: u64) -> Instant {
-        self.start
-            .checked_add(Duration::from_nanos(nanos))
-            .unwrap_or_else(|| far_future(self.start))
+        saturating_add(self.start, Duration::from_nanos(nanos))
     }
 
     /// Whether the clock is paused.
@@ -238,8 +236,7 @@ impl Clock {
     /// `now + delay`, saturating: `Duration::MAX` becomes a far instant that maps to MAX_TICK.
     #[inline]
     pub(crate) fn deadline_after(&self, delay: Duration) -> Instant {
-        let now = self.now();
-        now.checked_add(delay).unwrap_or_else(|| far_future(now))
+        saturating_add(self.now(), delay)
     }
 
     /// The instant at which tick `t` begins (for park timeouts); `None` if unrepresentable.
@@ -261,6 +258,12 @@ fn nanos_since(start: Instant, t: Instant) -> u64 {
         .checked_mul(1_000_000_000)
         .and_then(|n| n.checked_add(u64::from(d.subsec_nanos())))
         .unwrap_or(u64::MAX)
+}
+
+/// `t + d`, saturating at [`far_future`] (an instant every wheel treats as "never") instead
+/// of overflowing: how every deadline in the crate is computed.
+pub(crate) fn saturating_add(t: Instant, d: Duration) -> Instant {
+    t.checked_add(d).unwrap_or_else(|| far_future(t))
 }
 
 /// An instant far enough to saturate any wheel, and still representable (`Instant + Duration`

@@ -11,7 +11,7 @@
 //! Every instant comes from the runtime's clock (`shared.clock`), never `Instant::now`, so a
 //! paused clock reaches intervals too.
 
-use super::clock::far_future;
+use super::clock::saturating_add as add;
 use super::sleep::Sleep;
 use crate::runtime::handle::Handle;
 use std::fmt;
@@ -115,10 +115,6 @@ impl MissedTickBehavior {
             }
         }
     }
-}
-
-fn add(t: Instant, d: Duration) -> Instant {
-    t.checked_add(d).unwrap_or_else(|| far_future(t))
 }
 
 /// Ticks every period, made by [`interval`](crate::interval) /

@@ -25,7 +25,7 @@
 //! Every instant comes from the runtime's clock (`shared.clock`), never `Instant::now`.
 
 use super::arm;
-use super::clock::far_future;
+use super::clock::saturating_add;
 use super::entry::{Entry, Rearm};
 use super::handle::TimerHandle;
 use crate::loom::sync::Arc;
@@ -43,7 +43,7 @@ pub(crate) fn nth(start: Instant, period: Duration, k: u64) -> Instant {
     let nanos = period.as_nanos().saturating_mul(u128::from(k));
     let secs = u64::try_from(nanos / 1_000_000_000).unwrap_or(u64::MAX);
     let d = Duration::new(secs, (nanos % 1_000_000_000) as u32);
-    start.checked_add(d).unwrap_or_else(|| far_future(start))
+    saturating_add(start, d)
 }
 
 /// The next run after run `k` when the clock reads `now`: the first grid point later than
