@@ -603,3 +603,81 @@ pub fn foreign_block_on<F: std::future::Future>(future: F) -> F::Output {
         parker.park(None);
     }
 }
+
+// ----- spindle's own SeqCst fences (issue 10: `loom-tests/tests/fences.rs`) -----
+
+impl Shard {
+    /// Shutdown of a stuck owner's shard from the shutting-down thread (`Shard::close_outside`).
+    pub fn close_outside(&self) {
+        self.0.close_outside()
+    }
+}
+
+impl OneWorker {
+    /// A one-worker runtime whose blocking pool is at its limit (every thread busy, modelled
+    /// as a limit of 0: a submit starts no thread, its task waits in the queue).
+    pub fn with_pool_at_limit() -> OneWorker {
+        let local = Local::new();
+        let parker = Parker::new();
+        let settings = crate::blocking::Settings {
+            max_threads: 0,
+            ..Default::default()
+        };
+        let shared = Arc::new(Shared::new(
+            vec![local.stealer()].into_boxed_slice(),
+            vec![parker.unparker()].into_boxed_slice(),
+            Clock::new(Duration::from_millis(1)),
+            None,
+            crate::blocking::Pool::new(settings, "loom".into()),
+        ));
+        let worker = Worker::new(0, shared.clone(), local, parker);
+        OneWorker { shared, worker }
+    }
+
+    /// Shutdown step 1 (`Shared::begin_shutdown`): set `closed`, wake every worker.
+    pub fn begin_shutdown(&self) {
+        self.shared.begin_shutdown()
+    }
+
+    /// Worker 0 exits and closes its shard (`Shard::close`, as `Worker::exit` does).
+    pub fn close_shard(&self) {
+        self.shared.shards[0].close()
+    }
+
+    /// The shutting-down thread closes worker 0's shard from outside (`Shard::close_outside`,
+    /// as `finish_shutdown` does for a worker stuck past `shutdown_timeout`).
+    pub fn close_shard_outside(&self) {
+        self.shared.shards[0].close_outside()
+    }
+
+    /// Worker 0 has exited (its `ExitGuard`: counted out), as before step 3 of a shutdown
+    /// whose workers all exited.
+    pub fn worker_exited(&self) {
+        self.shared.worker_exited()
+    }
+
+    /// Shutdown step 3 (`Shared::finish_shutdown`): cancel what is left, drain the injector.
+    /// Without `worker_exited` first, worker 0 counts as stuck past `shutdown_timeout` (its
+    /// queue is stolen and its shard closed from outside).
+    pub fn finish_shutdown(&self) {
+        self.shared.finish_shutdown()
+    }
+
+    /// Shutdown of the blocking pool (`Pool::close`): `closed`, drain, wake its threads.
+    pub fn close_pool(&self) {
+        self.shared.blocking.close()
+    }
+}
+
+impl Remote {
+    /// `call_soon` from this (non-worker) thread: a QUEUED entry through the injector
+    /// (`Shared::push_remote`: push, fence, notify, `closed` re-check).
+    pub fn call_soon<F: FnOnce() + Send + 'static>(&self, f: F) -> TimerHandle {
+        crate::time::arm::call_soon(&self.0, Instant::now(), f)
+    }
+
+    /// `spawn_blocking` from this thread (`Pool::submit`: push, fence, `closed` re-check).
+    pub fn spawn_blocking<F: FnOnce() + Send + 'static>(&self, f: F) -> JoinHandle<()> {
+        crate::blocking::task::spawn(&self.0, f)
+    }
+}

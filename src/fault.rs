@@ -81,6 +81,34 @@ pub enum Fault {
     /// `quiet::kick` (after `Handle::pause`) does nothing: a last agent whose decision took
     /// the fast exit (clock not yet paused) leaves a paused, quiet runtime undecided.
     QuietKickSkipped,
+    // ----- the SeqCst fences of spindle's own Dekker pairs (issue 10: loom sees them only
+    // since the loom queue stand-in is no stronger than crossbeam's contract) -----
+    /// `Shard::push_remote` leaves out its fence between the inbox push and the hint (and
+    /// `arm_remote`'s `parked_until` and `closed` reads): a drain that resets the hint after
+    /// our lowering may also miss our op (a remote arm invisible to watchers).
+    InboxPushSkipsFence,
+    /// `Shard::drain_inbox` leaves out its fence between the hint reset and the pops: it may
+    /// miss an op whose pusher saw the hint still low and did not lower it again.
+    InboxResetSkipsFence,
+    /// `Shard::close` leaves out its fence before the pops: an arm whose `closed` re-check
+    /// missed the flag may be missed by the pops too (closure leaked).
+    CloseSkipsFence,
+    /// `Shard::close_outside` leaves out its fence before the pops (as `CloseSkipsFence`).
+    CloseOutsideSkipsFence,
+    /// `Shared::push_remote` leaves out its fence between the injector push and the reads of
+    /// the idle state and `closed`: a parking worker or the shutdown drain may miss the unit.
+    PushRemoteSkipsFence,
+    /// `Shared::finish_shutdown` leaves out its fence between `closed` and the injector
+    /// drain: a unit whose pusher missed `closed` may be missed by the drain too (leak).
+    FinishShutdownSkipsFence,
+    /// `Worker::park` leaves out its fence between registering and the re-check: it may
+    /// park past work whose producer saw no sleeper (lost wakeup).
+    ParkSkipsFence,
+    /// `blocking::Pool::close` leaves out its fence between `closed` and the drain (a fence
+    /// this work added: the pair relied on crossbeam's internal SeqCst).
+    PoolCloseSkipsFence,
+    /// `blocking::Pool::submit` leaves out its fence after the push (S1).
+    PoolSubmitSkipsFence,
 }
 
 #[cfg(loom)]

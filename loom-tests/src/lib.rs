@@ -141,6 +141,19 @@ fn seeded_reason(fault: Fault) -> &'static str {
         Fault::UnparkSkipsIoWaker => DEADLOCK,
         Fault::ParkIoSkipsAnnounce => DEADLOCK,
         Fault::PollReadySkipsRecheck => "readiness lost",
+        Fault::InboxPushSkipsFence | Fault::InboxResetSkipsFence => {
+            "a remote arm is invisible to watchers"
+        }
+        Fault::CloseSkipsFence | Fault::CloseOutsideSkipsFence => {
+            "an arm that raced the shard's close kept its closure"
+        }
+        Fault::PushRemoteSkipsFence | Fault::FinishShutdownSkipsFence => {
+            "a unit pushed during shutdown was drained by nobody"
+        }
+        Fault::PoolCloseSkipsFence | Fault::PoolSubmitSkipsFence => {
+            "a task submitted while the pool closed was never cancelled"
+        }
+        Fault::ParkSkipsFence => DEADLOCK,
         other => panic!("no expected failure recorded for {other:?}: add it to `seeded_reason`"),
     }
 }

@@ -40,3 +40,10 @@ fn remote_arm_vs_owner_park_wakes_owner() {
 fn remote_arm_vs_owner_park_catches_check_before_push() {
     model_catches(Fault::ArmReadsParkedBeforePush, remote_arm_vs_owner_park);
 }
+
+/// `Worker::park`'s fence between registering (`parked_until`, the sleeper list) and the
+/// re-check of the inbox: the other half of `arm_remote`'s push, fence, `parked_until` read.
+#[test]
+fn remote_arm_vs_owner_park_catches_park_without_fence() {
+    model_catches(Fault::ParkSkipsFence, remote_arm_vs_owner_park);
+}

@@ -151,7 +151,10 @@ impl Pool {
         // Relaxed: a statistic (decremented by `pop`).
         self.queued.fetch_add(1, Relaxed);
         self.queue.push(task);
-        fence(SeqCst);
+        // S1's fence. seeded fault (loom only): `PoolSubmitSkipsFence` leaves it out.
+        if !crate::fault::is(crate::fault::Fault::PoolSubmitSkipsFence) {
+            fence(SeqCst);
+        }
         if self.is_closed() {
             // Shutdown may have drained before our push.
             return self.drain();
@@ -308,6 +311,14 @@ impl Pool {
     /// Shutdown, first half: refuse new tasks, cancel the queued ones, wake the idle threads.
     pub(crate) fn close(&self) {
         self.closed.store(true, SeqCst);
+        // SeqCst fence, spindle's own: with `submit`'s push, fence, `closed` re-check, a
+        // Dekker pair, so a submit that missed `closed` pushed before this fence in the
+        // single order and the drain finds its task. (It relied on crossbeam's internal
+        // SeqCst; the loom queue stand-in has none.) seeded fault (loom only):
+        // `PoolCloseSkipsFence` leaves it out.
+        if !crate::fault::is(crate::fault::Fault::PoolCloseSkipsFence) {
+            fence(SeqCst);
+        }
         self.drain();
         while self.idle.pop().is_some() {}
         let slots: Vec<Arc<Slot>> = lock(&self.threads).slots.clone();

@@ -172,8 +172,12 @@ impl Shared {
     fn push_remote(&self, n: Notified) {
         self.injector.push(n);
         // SeqCst fence: the push and the read of the idle state in `notify_one` form the
-        // producer side of the Dekker pair in `idle`.
-        fence(SeqCst);
+        // producer side of the Dekker pair in `idle` (and, with the `closed` re-check below,
+        // of the pair with `finish_shutdown`'s drain). seeded fault (loom only):
+        // `PushRemoteSkipsFence` leaves it out.
+        if !crate::fault::is(crate::fault::Fault::PushRemoteSkipsFence) {
+            fence(SeqCst);
+        }
         self.notify_one();
         // seeded fault (loom only): `PushSkipsClosedRedrain` leaves a late push in the injector.
         let redrain = !crate::fault::is(crate::fault::Fault::PushSkipsClosedRedrain);
@@ -280,7 +284,10 @@ impl Shared {
         // SeqCst fence (spindle's own, not the queue's): `closed` was stored before it; a
         // `push_remote` whose re-check (after its push and fence) did not see `closed` pushed
         // before this fence in the single order, so the drain below finds its unit.
-        fence(SeqCst);
+        // seeded fault (loom only): `FinishShutdownSkipsFence` leaves it out.
+        if !crate::fault::is(crate::fault::Fault::FinishShutdownSkipsFence) {
+            fence(SeqCst);
+        }
         self.drain_injector();
         // I/O (`io::driver`): every pending I/O future fails, the poller's fds close.
         if let Some(io) = &self.io {

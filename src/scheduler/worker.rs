@@ -300,7 +300,10 @@ impl Worker {
         shared
             .idle
             .register_sleeper(self.index, was_searching, wake);
-        fence(SeqCst);
+        // seeded fault (loom only): `ParkSkipsFence` leaves out the fence before the re-check.
+        if !crate::fault::is(crate::fault::Fault::ParkSkipsFence) {
+            fence(SeqCst);
+        }
         let now = shared.clock.now_tick();
         wake = wake.min(self.wake_tick());
         // seeded fault (loom only): `ParkSkipsRecheck` parks without looking again.

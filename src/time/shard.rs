@@ -402,7 +402,10 @@ impl Shard {
         // Reset the hint before draining: an arm pushed after the drain lowers it again.
         // SeqCst fence: the other half of `push_remote`'s Dekker pair (reset, then pops).
         self.inbox_due.store(u64::MAX, SeqCst);
-        fence(SeqCst);
+        // seeded fault (loom only): `InboxResetSkipsFence` leaves it out.
+        if !crate::fault::is(crate::fault::Fault::InboxResetSkipsFence) {
+            fence(SeqCst);
+        }
         let mut drained = 0;
         while let Some(op) = self.inbox.pop() {
             drained += 1;
@@ -476,7 +479,10 @@ impl Shard {
             // its own, so a remote arm still costs one fence. The load first skips the RMW
             // when the hint already covers us (a drain that resets it after our load also
             // drains our op, which was pushed before the load).
-            fence(SeqCst);
+            // seeded fault (loom only): `InboxPushSkipsFence` leaves it out.
+            if !crate::fault::is(crate::fault::Fault::InboxPushSkipsFence) {
+                fence(SeqCst);
+            }
             if tick < self.inbox_due.load(SeqCst) {
                 self.inbox_due.fetch_min(tick, SeqCst);
             }
@@ -546,7 +552,10 @@ impl Shard {
     pub(crate) fn close(&self) {
         // SeqCst fence: our caller saw `closed`; an arm whose re-check (after its push and
         // fence, `arm::arm_remote`) did not see it is in the inbox for the pops below.
-        fence(SeqCst);
+        // seeded fault (loom only): `CloseSkipsFence` leaves it out.
+        if !crate::fault::is(crate::fault::Fault::CloseSkipsFence) {
+            fence(SeqCst);
+        }
         self.acquire_owner();
         let mut all = Vec::new();
         self.staging.drain(|e| all.push(e));
@@ -575,8 +584,10 @@ impl Shard {
     /// other executors await completes now rather than when the owner returns. Takes
     /// `access` as a thief; the owner's own `close` later drops what is left.
     pub(crate) fn close_outside(&self) {
-        // SeqCst fence: as in `close`.
-        fence(SeqCst);
+        // SeqCst fence: as in `close`. seeded fault (loom only): `CloseOutsideSkipsFence`.
+        if !crate::fault::is(crate::fault::Fault::CloseOutsideSkipsFence) {
+            fence(SeqCst);
+        }
         while !self.try_acquire(THIEF) {
             // The owner (or a thief) holds it for a bounded amount of work.
             crate::loom::hint::spin_loop();
