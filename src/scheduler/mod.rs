@@ -5,6 +5,8 @@
 //! - [`worker`]: the worker loop (run, maintain timers, steal, park).
 //! - [`metrics`]: per-worker counters without shared cache lines.
 
+// The remote-arm-vs-owner-park handshake (issue 9).
+pub(crate) mod handshake;
 pub(crate) mod idle;
 pub(crate) mod metrics;
 pub(crate) mod queue;

@@ -20,11 +20,10 @@
 use super::metrics::Counter;
 use super::queue::Local;
 use super::{Notified, Shared};
-use crate::loom::sync::atomic::{fence, Ordering::SeqCst};
 use crate::loom::sync::Arc;
 use crate::runtime::context;
 use crate::time::entry::Entry;
-use crate::time::shard::{DueSink, NOT_PARKED};
+use crate::time::shard::DueSink;
 use crate::util::parker::Parker;
 use std::cell::Cell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -258,81 +257,30 @@ impl Worker {
         sink.queued > 0
     }
 
-    /// The tick to wake up at by ourselves: our own next deadline, and the other shards'
-    /// deadlines plus the grace after which we fire them in their owner's place.
-    fn wake_tick(&self) -> u64 {
-        let mut t = u64::MAX;
-        for (i, shard) in self.shared.shards.iter().enumerate() {
-            t = t.min(if i == self.index {
-                shard.next_due()
-            } else {
-                shard.watch_tick()
-            });
-        }
-        t
-    }
-
-    fn has_work(&self, was_searching: bool) -> bool {
-        !self.shared.injector.is_empty()
-            || !self.shared.shards[self.index].inbox_is_empty()
-            || self.steal_check(was_searching)
-            || self.shared.is_closed()
-    }
-
-    /// Other workers' deques count as work for a parking worker that was searching, or when
-    /// nobody searches. While another worker searches, it (the last searcher re-checks here
-    /// before it parks) takes that work or wakes us; a non-searcher that cannot search and
-    /// does not park would spin on a busy worker's deque, burning the core that worker and
-    /// the runtime's I/O peers need (seen as 1M park re-check loops/s under HTTP load).
-    fn steal_check(&self, was_searching: bool) -> bool {
-        (was_searching || self.shared.idle.num_searching() == 0)
-            && self.shared.stealers.iter().any(|s| !s.is_empty())
-    }
-
-    /// Step 2 of the sleep protocol (`idle`): register, re-check, then park.
+    /// Step 2 of the sleep protocol (`idle`): the decision (`handshake::decide`: publish the
+    /// wake tick, register, re-check), then the wait, then `handshake::retract`.
     pub(crate) fn park(&self) {
         let shared = &*self.shared;
-        let shard = &shared.shards[self.index];
-        let mut wake = self.wake_tick();
-        // Remote arms earlier than this wake us (see `Handle` arming).
-        shard.parked_until.store(wake.max(1), SeqCst);
         let was_searching = self.searching.replace(false);
-        shared
-            .idle
-            .register_sleeper(self.index, was_searching, wake);
-        // seeded fault (loom only): `ParkSkipsFence` leaves out the fence before the re-check.
-        if !crate::fault::is(crate::fault::Fault::ParkSkipsFence) {
-            fence(SeqCst);
-        }
-        let now = shared.clock.now_tick();
-        wake = wake.min(self.wake_tick());
-        // seeded fault (loom only): `ParkSkipsRecheck` parks without looking again.
-        let recheck = !crate::fault::is(crate::fault::Fault::ParkSkipsRecheck);
-        if (recheck && self.has_work(was_searching)) || wake <= now {
-            shard.parked_until.store(NOT_PARKED, SeqCst);
-            self.leave_sleepers();
-            return;
-        }
-        let deadline = if wake == u64::MAX {
-            None
-        } else {
-            shared.clock.park_deadline(wake)
+        let deadline = match super::handshake::decide(shared, self.index, was_searching) {
+            super::handshake::ParkDecision::Stay { leave } => return self.left_sleepers(leave),
+            super::handshake::ParkDecision::Sleep { deadline, .. } => deadline,
         };
         // Virtual time: stop counting as running; the last to stop decides (`time::pause`).
         crate::time::pause::worker_idle(shared);
         // I/O (`io::park`): wait in the OS poller if no other worker does, else the condvar.
         let had_io = crate::io::park::park(shared, &self.parker, deadline);
         crate::time::pause::worker_busy(shared);
-        shard.parked_until.store(NOT_PARKED, SeqCst);
-        self.leave_sleepers();
+        self.left_sleepers(super::handshake::retract(shared, self.index));
         if had_io {
             // Hand the poller on: an idle worker takes it while we run (`io::park`).
             shared.notify_one();
         }
     }
 
-    fn leave_sleepers(&self) {
-        if !self.shared.idle.unregister_sleeper(self.index) {
+    /// `unregistered`: `handshake::retract`'s answer.
+    fn left_sleepers(&self, unregistered: bool) {
+        if !unregistered {
             // A notifier removed us and counted us as searching.
             self.searching.set(true);
         }

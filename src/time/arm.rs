@@ -9,9 +9,9 @@
 
 use super::entry::Entry;
 use super::handle::TimerHandle;
-use super::shard::{Op, Shard};
+use super::shard::Shard;
 use crate::fault::Fault;
-use crate::loom::sync::atomic::{Ordering::Relaxed, Ordering::SeqCst};
+use crate::loom::sync::atomic::Ordering::Relaxed;
 use crate::loom::sync::Arc;
 use crate::runtime::context;
 use crate::scheduler::metrics::Counter;
@@ -120,22 +120,8 @@ fn arm_remote(shared: &Shared, index: usize, entry: Arc<Entry>, tick: u64) {
         // Relaxed: a statistic; counted on the shard to keep outside threads apart.
         None => drop(shard.remote_arms.fetch_add(1, Relaxed)),
     }
-    if crate::fault::is(Fault::ArmReadsParkedBeforePush) {
-        // seeded fault (loom only): read `parked_until` before publishing the arm.
-        let parked_until = shard.parked_until.load(SeqCst);
-        shard.push_remote(Op::Arm(entry.clone()));
-        if tick < parked_until {
-            shared.unparkers[index].unpark();
-        }
-    } else {
-        // `push_remote` issues a SeqCst fence after the push (one fence for both pairs): the
-        // push and our read of `parked_until` pair with the owner's store of `parked_until`
-        // and its re-check of the inbox before parking.
-        shard.push_remote(Op::Arm(entry.clone()));
-        if tick < shard.parked_until.load(SeqCst) {
-            shared.unparkers[index].unpark();
-        }
-    }
+    // The remote-arm-vs-owner-park handshake (push, fence, read `parked_until`, unpark).
+    crate::scheduler::handshake::remote_arm(shared, index, entry.clone(), tick);
     shared.watch_deadline(tick);
     // seeded fault (loom only): `ArmSkipsClosedRecheck` skips this re-check.
     let recheck = !crate::fault::is(Fault::ArmSkipsClosedRecheck);
