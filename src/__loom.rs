@@ -681,3 +681,83 @@ impl Remote {
         crate::blocking::task::spawn(&self.0, f)
     }
 }
+
+// ----- two workers (issue 10: `loom-tests/tests/two_workers.rs`) -----
+
+/// One worker of a two-worker runtime without its thread: the caller plays it (arms on its
+/// own shard as its thread would, decides to park with `handshake::decide`, retracts).
+pub struct WorkerSide {
+    shared: Arc<Shared>,
+    worker: Worker,
+}
+
+/// What `handshake::decide` concluded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Park {
+    /// Work found (or the wake tick is here): the worker runs on.
+    Stay,
+    /// The worker waits until unparked or until it wakes by itself at tick `wake`.
+    Sleep { wake: u64 },
+}
+
+/// A two-worker runtime's shared state and both workers, and a handle for other threads.
+pub fn two_workers() -> (WorkerSide, WorkerSide, Remote) {
+    let locals = [Local::new(), Local::new()];
+    let parkers = [Parker::new(), Parker::new()];
+    let shared = Arc::new(Shared::new(
+        locals.iter().map(|l| l.stealer()).collect(),
+        parkers.iter().map(|p| p.unparker()).collect(),
+        Clock::new(Duration::from_millis(1)),
+        None,
+        crate::blocking::Pool::new(Default::default(), "loom".into()),
+    ));
+    let [l0, l1] = locals;
+    let [p0, p1] = parkers;
+    let side = |i, local, parker| WorkerSide {
+        shared: shared.clone(),
+        worker: Worker::new(i, shared.clone(), local, parker),
+    };
+    let (w0, w1) = (side(0, l0, p0), side(1, l1, p1));
+    (w0, w1, Remote(shared))
+}
+
+impl WorkerSide {
+    /// On the calling thread as this worker: arms a callback at `tick` through the real
+    /// routing (`time::arm::arm_entry`: the worker's own shard, so `arm_local`: staging
+    /// buffer, `next_due`, and the sleepers' watch, `Shared::watch_deadline`).
+    pub fn arm_local<F: FnOnce() + Send + 'static>(&self, tick: u64, f: F) -> Timer {
+        let index = self.worker.index;
+        crate::runtime::context::enter_worker(&self.worker, || {
+            let e = Entry::new_callback(tick, index as u32, f);
+            crate::time::arm::arm_entry(&self.shared, index, e.clone(), tick);
+            Timer::new(e, self.shared.shards[index].clone())
+        })
+    }
+
+    /// Takes a searching slot (`Idle::try_start_searching`), as a worker whose deque ran
+    /// empty does before it searches.
+    pub fn start_searching(&self) -> bool {
+        self.shared.idle.try_start_searching()
+    }
+
+    /// The park decision (`handshake::decide`: publish the wake tick, register as a sleeper,
+    /// fence, re-check), without the wait.
+    pub fn decide(&self, was_searching: bool) -> Park {
+        use crate::scheduler::handshake::{decide, ParkDecision};
+        match decide(&self.shared, self.worker.index, was_searching) {
+            ParkDecision::Stay { .. } => Park::Stay,
+            ParkDecision::Sleep { wake, .. } => Park::Sleep { wake },
+        }
+    }
+
+    /// After a `Sleep` decision: the worker runs again (`handshake::retract`). Returns true
+    /// if a notifier had chosen it (removed it from the sleepers and unparked it).
+    pub fn retract_was_woken(&self) -> bool {
+        !crate::scheduler::handshake::retract(&self.shared, self.worker.index)
+    }
+
+    /// Ticks late before idle workers watch this worker's shard (`Shard::grace`).
+    pub fn grace(&self) -> u64 {
+        self.shared.shards[self.worker.index].grace()
+    }
+}

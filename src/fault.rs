@@ -109,6 +109,13 @@ pub enum Fault {
     PoolCloseSkipsFence,
     /// `blocking::Pool::submit` leaves out its fence after the push (S1).
     PoolSubmitSkipsFence,
+    /// `arm_local` leaves out its fence between lowering `next_due` and reading the
+    /// sleepers' earliest wake (`watch_deadline`): an idle worker parking at the same time
+    /// may miss the new deadline while the owner misses the sleeper (hostage timer).
+    OwnerArmSkipsWatchFence,
+    /// `Idle::register_sleeper` of a worker that was searching does not give up its
+    /// searching slot: producers see a searcher forever and wake nobody (lost wakeup).
+    SleeperKeepsSearching,
 }
 
 #[cfg(loom)]

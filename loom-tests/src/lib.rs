@@ -154,6 +154,8 @@ fn seeded_reason(fault: Fault) -> &'static str {
             "a task submitted while the pool closed was never cancelled"
         }
         Fault::ParkSkipsFence => DEADLOCK,
+        Fault::OwnerArmSkipsWatchFence => "a sleeper parked past the new timer's watch",
+        Fault::SleeperKeepsSearching => "woke nobody",
         other => panic!("no expected failure recorded for {other:?}: add it to `seeded_reason`"),
     }
 }

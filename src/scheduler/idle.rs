@@ -119,7 +119,10 @@ impl Idle {
     pub(crate) fn register_sleeper(&self, index: usize, was_searching: bool, wake_tick: u64) {
         let mut sleepers = lock(&self.sleepers);
         sleepers.push(Sleeper { index, wake_tick });
-        let delta = if was_searching { ONE_SEARCHING } else { 0 };
+        // seeded fault (loom only): `SleeperKeepsSearching` keeps the searching slot.
+        let gives_up =
+            was_searching && !crate::fault::is(crate::fault::Fault::SleeperKeepsSearching);
+        let delta = if gives_up { ONE_SEARCHING } else { 0 };
         self.state.fetch_add(ONE_SLEEPING, SeqCst);
         self.state.fetch_sub(delta, SeqCst);
         self.update_earliest(&sleepers);

@@ -11,7 +11,7 @@ use super::entry::Entry;
 use super::handle::TimerHandle;
 use super::shard::Shard;
 use crate::fault::Fault;
-use crate::loom::sync::atomic::Ordering::Relaxed;
+use crate::loom::sync::atomic::{fence, Ordering::Relaxed, Ordering::SeqCst};
 use crate::loom::sync::Arc;
 use crate::runtime::context;
 use crate::scheduler::metrics::Counter;
@@ -94,6 +94,16 @@ fn arm_local(w: &Worker, entry: Arc<Entry>, tick: u64) {
     let shared = &*w.shared;
     shared.counters.add(Some(w.index), Counter::Armed);
     if shared.shards[w.index].owner_arm(entry, tick, &mut ToLocal::new(w)) {
+        // SeqCst fence, spindle's own (issue 10): `owner_arm`'s store of `next_due`, fence,
+        // then the read of the sleepers (`watch_deadline`), against a parking worker's
+        // registration, fence, read of every `next_due` (`handshake::decide`). SeqCst
+        // accesses alone (store, then load of another location) would do in Rust's memory
+        // model, but loom models them as AcqRel and cannot check the pair, so it is made of
+        // fences like every other one (`two_workers.rs` fails without this one). Only arms
+        // that lower `next_due` pay it. seeded fault (loom only): `OwnerArmSkipsWatchFence`.
+        if !crate::fault::is(Fault::OwnerArmSkipsWatchFence) {
+            fence(SeqCst);
+        }
         shared.watch_deadline(tick);
     }
 }
