@@ -109,37 +109,42 @@ mod imp {
 
 #[cfg(loom)]
 mod imp {
-    //! A lock-free FIFO ring (Vyukov's bounded MPMC queue: per-slot sequence numbers) whose
-    //! only guarantee is the one spindle may rely on from crossbeam-deque: a push
-    //! happens-before the pop that takes its item (Release store of the slot's sequence,
-    //! Acquire load). Nothing else orders a push against a pop or an `is_empty` of another
-    //! thread: a pop may return `None` while a push made "just before" by another thread is
-    //! not yet visible to it, exactly as a store may be unseen by a load on another
-    //! location. So every Dekker pair between a push and a pop (or `is_empty`) must carry
-    //! spindle's own SeqCst fences on both sides, and a model fails where one is missing
-    //! (the mutex deque this replaces ordered every push against every later pop for free).
+    //! The injectors (the runtime's, each shard's inbox, the blocking pool's queues) are a
+    //! lock-free FIFO of write-once slots whose only guarantee is the one spindle may rely
+    //! on from crossbeam-deque: a push happens-before the pop that takes its item (Release
+    //! store of the slot's state, Acquire load). Nothing else orders a push against a pop or
+    //! an `is_empty` on another thread: a pop may return `None` while a push made "just
+    //! before" by another thread is not yet visible to it, as a store may be unseen by a load
+    //! of another location. So every Dekker pair between a push and a pop (or `is_empty`)
+    //! must carry spindle's own SeqCst fences on both sides, and a model fails where one is
+    //! missing (`loom-tests/tests/fences.rs`). The mutex deque this replaces ordered every
+    //! push before every later pop for free, so no model could see a missing fence.
     //!
     //! Like crossbeam, a pop waits for a push that claimed its position (advanced `tail`)
     //! but has not written yet, and `is_empty` counts such a push, so items are never
-    //! reordered or skipped. Capacity is `CAP` items at once (loom models queue a few);
-    //! more is a loud failure of the model, never a silent drop. Batches are 2 items (tokio
-    //! shrinks its queues under loom too: fewer steps per operation, smaller state space).
+    //! reordered or skipped. Slots are never reused (fewer steps per operation than a ring
+    //! with sequence numbers, so a smaller state space): a queue takes `CAP` pushes in one
+    //! model run, and more is a loud failure of the model, never a silent drop. A steal
+    //! moves one item, a fairness move up to 2 (tokio shrinks its queues under loom too).
+    //! The workers' own deques stay mutex deques (see `Local`).
     use crate::loom::cell::UnsafeCell;
-    use crate::loom::sync::atomic::{AtomicUsize, Ordering::*};
-    use crate::loom::sync::Arc;
+    use crate::loom::sync::atomic::{AtomicU8, AtomicUsize, Ordering::*};
+    use crate::loom::sync::{lock, Arc, Mutex};
+    use std::collections::VecDeque;
     use std::mem::MaybeUninit;
 
     const BATCH: usize = 2;
-    const CAP: usize = 8;
+    const CAP: usize = 16;
+    const EMPTY: u8 = 0;
+    const FULL: u8 = 1;
 
     struct Slot<T> {
-        /// `pos` while free for the push at position `pos`, `pos + 1` once that push wrote
-        /// its item, `pos + CAP` once it was popped (free for the next lap).
-        seq: AtomicUsize,
+        /// EMPTY until its push wrote the item, then FULL (a popped slot is behind `head`).
+        state: AtomicU8,
         val: UnsafeCell<MaybeUninit<T>>,
     }
 
-    struct Ring<T> {
+    struct Queue<T> {
         /// Next position to pop; advanced by the consumer that claims it (CAS).
         head: AtomicUsize,
         /// Next position to push; advanced by the producer that claims it (RMW).
@@ -148,20 +153,20 @@ mod imp {
     }
 
     // SAFETY: an item is written only by the producer that claimed its position and read
-    // only by the consumer that claimed it, ordered by the slot's sequence (see `push` and
+    // only by the consumer that claimed it, ordered by the slot's state (see `push` and
     // `pop`); items move between threads, so `T: Send` suffices.
-    unsafe impl<T: Send> Sync for Ring<T> {}
+    unsafe impl<T: Send> Sync for Queue<T> {}
     // SAFETY: as above.
-    unsafe impl<T: Send> Send for Ring<T> {}
+    unsafe impl<T: Send> Send for Queue<T> {}
 
-    impl<T> Ring<T> {
+    impl<T> Queue<T> {
         fn new() -> Self {
-            Ring {
+            Queue {
                 head: AtomicUsize::new(0),
                 tail: AtomicUsize::new(0),
                 slots: (0..CAP)
-                    .map(|i| Slot {
-                        seq: AtomicUsize::new(i),
+                    .map(|_| Slot {
+                        state: AtomicU8::new(EMPTY),
                         val: UnsafeCell::new(MaybeUninit::uninit()),
                     })
                     .collect(),
@@ -169,49 +174,42 @@ mod imp {
         }
 
         fn push(&self, t: T) {
-            // Relaxed: only claims a position among producers; the slot's sequence publishes.
+            // Relaxed: only claims a position among producers; the slot's state publishes.
             let pos = self.tail.fetch_add(1, Relaxed);
-            let slot = &self.slots[pos % CAP];
-            // An RMW reads the latest sequence (a plain load could see an older lap and fake
-            // a full ring). Acquire: pairs with `pop`'s Release that freed the slot, so our
-            // write comes after its read of the previous item.
-            let seq = slot.seq.fetch_add(0, Acquire);
-            assert_eq!(
-                seq, pos,
-                "loom queue stand-in: more than {CAP} items queued at once"
-            );
-            // SAFETY: position `pos` is ours alone (the RMW on `tail`), and the slot is free
-            // for it (`seq == pos`): no consumer reads it until our store below.
+            let slot = self
+                .slots
+                .get(pos)
+                .expect("loom queue stand-in: more pushes in one model run than its CAP");
+            // SAFETY: position `pos` is ours alone (the RMW on `tail`) and its slot is
+            // written once; no consumer reads it before our store below.
             slot.val.with_mut(|p| unsafe { (*p).write(t) });
-            // Release: the pop that Acquire-loads `pos + 1` sees the item.
-            slot.seq.store(pos + 1, Release);
+            // Release: the pop that Acquire-loads FULL sees the item.
+            slot.state.store(FULL, Release);
         }
 
         fn pop(&self) -> Option<T> {
             loop {
                 // An RMW reads the latest head (a stale one could only fail the CAS below, or
                 // fake an empty queue). Relaxed: consumers share no data through `head`; the
-                // item's own sequence orders it.
+                // item's own state orders it.
                 let h = self.head.fetch_add(0, Relaxed);
-                let slot = &self.slots[h % CAP];
-                // Acquire: pairs with `push`'s Release store of `h + 1`.
-                if slot.seq.load(Acquire) == h + 1 {
+                let slot = self.slots.get(h)?;
+                // Acquire: pairs with `push`'s Release store of FULL.
+                if slot.state.load(Acquire) == FULL {
                     // Relaxed: as above; the CAS makes this consumer the only one for `h`.
                     if self
                         .head
                         .compare_exchange(h, h + 1, Relaxed, Relaxed)
                         .is_ok()
                     {
-                        // SAFETY: we claimed `h` (CAS) after seeing its push (`seq == h + 1`,
-                        // Acquire): the item is initialized and no one else reads it.
-                        let t = slot.val.with(|p| unsafe { (*p).assume_init_read() });
-                        // Release: pairs with the next lap's `push` Acquire RMW.
-                        slot.seq.store(h + CAP, Release);
-                        return Some(t);
+                        // SAFETY: we claimed `h` (CAS) after seeing its push (FULL, Acquire):
+                        // the item is initialized, and no one else reads it (`head` is past
+                        // it for good).
+                        return Some(slot.val.with(|p| unsafe { (*p).assume_init_read() }));
                     }
                 } else if self.tail.load(Relaxed) <= h {
                     // Relaxed: whether a push claimed `h` is all we ask; a claim we do not
-                    // see yet is a push not yet ordered before us (no stronger than crossbeam).
+                    // see yet is a push not ordered before us (no stronger than crossbeam).
                     return None;
                 }
                 // Another consumer took `h`, or a push claimed it and is writing: retry.
@@ -224,49 +222,35 @@ mod imp {
             let h = self.head.fetch_add(0, Relaxed);
             self.tail.load(Relaxed) <= h
         }
-
-        fn len(&self) -> usize {
-            // Relaxed: a size hint for the batch size only.
-            let h = self.head.fetch_add(0, Relaxed);
-            self.tail.load(Relaxed).saturating_sub(h)
-        }
     }
 
-    impl<T> Drop for Ring<T> {
+    impl<T> Drop for Queue<T> {
         fn drop(&mut self) {
             while self.pop().is_some() {}
         }
     }
 
-    pub(crate) struct Local<T>(Arc<Ring<T>>);
-    pub(crate) struct Stealer<T>(Arc<Ring<T>>);
-    pub(crate) struct Injector<T>(Ring<T>);
-
-    /// Takes about half of `src` (at most `BATCH`): returns the first, pushes the rest into
-    /// `dest`.
-    fn move_batch<T>(src: &Ring<T>, dest: &Local<T>) -> Option<T> {
-        let first = src.pop()?;
-        // crossbeam steals half, rounded up: a second item if at least 3 were queued.
-        if BATCH > 1 && src.len() >= 2 {
-            if let Some(t) = src.pop() {
-                dest.push(t);
-            }
-        }
-        Some(first)
-    }
+    // A worker's own deque stays a mutex deque: no protocol pairs a push onto it with
+    // another thread's pop or `is_empty` (a local push wakes a helper with a relaxed check,
+    // `Shared::push`: a missed wake costs parallelism, never the task), so its strength hides
+    // no missing fence, and the worker loop touches it on every turn: lock-free, it
+    // multiplied the whole-runtime models' state space for nothing.
+    pub(crate) struct Local<T>(Arc<Mutex<VecDeque<T>>>);
+    pub(crate) struct Stealer<T>(Arc<Mutex<VecDeque<T>>>);
+    pub(crate) struct Injector<T>(Queue<T>);
 
     impl<T> Local<T> {
         pub(crate) fn new() -> Self {
-            Local(Arc::new(Ring::new()))
+            Local(Arc::new(Mutex::new(VecDeque::new())))
         }
         pub(crate) fn push(&self, t: T) {
-            self.0.push(t)
+            lock(&self.0).push_back(t)
         }
         pub(crate) fn pop(&self) -> Option<T> {
-            self.0.pop()
+            lock(&self.0).pop_front()
         }
         pub(crate) fn is_empty(&self) -> bool {
-            self.0.is_empty()
+            lock(&self.0).is_empty()
         }
         pub(crate) fn stealer(&self) -> Stealer<T> {
             Stealer(self.0.clone())
@@ -274,17 +258,18 @@ mod imp {
     }
 
     impl<T> Stealer<T> {
-        pub(crate) fn steal_into(&self, dest: &Local<T>) -> Option<T> {
-            move_batch(&self.0, dest)
+        /// Steals one item (crossbeam steals about half; one keeps the models small).
+        pub(crate) fn steal_into(&self, _dest: &Local<T>) -> Option<T> {
+            lock(&self.0).pop_front()
         }
         pub(crate) fn is_empty(&self) -> bool {
-            self.0.is_empty()
+            lock(&self.0).is_empty()
         }
     }
 
     impl<T> Injector<T> {
         pub(crate) fn new() -> Self {
-            Injector(Ring::new())
+            Injector(Queue::new())
         }
         pub(crate) fn push(&self, t: T) {
             self.0.push(t)
@@ -292,8 +277,8 @@ mod imp {
         pub(crate) fn pop(&self) -> Option<T> {
             self.0.pop()
         }
-        pub(crate) fn pop_into(&self, dest: &Local<T>, _workers: usize) -> Option<T> {
-            move_batch(&self.0, dest)
+        pub(crate) fn pop_into(&self, _dest: &Local<T>, _workers: usize) -> Option<T> {
+            self.0.pop()
         }
         pub(crate) fn move_into(&self, dest: &Local<T>, _workers: usize) {
             for _ in 0..BATCH {

@@ -13,9 +13,10 @@
 //! **No hostage timers.** A worker parks until its own next deadline *and* until the other
 //! shards' next deadlines plus `GRACE_TICKS`, so some idle worker is awake when another
 //! worker's timers come due. An owner that arms a deadline earlier than any sleeper will look
-//! (`Shared::watch_deadline`) wakes one. Dekker pair: owner stores `next_due` (SeqCst) then
-//! reads the sleepers' earliest wake; a parking worker registers its wake tick (SeqCst) then
-//! re-reads every shard's `next_due`. One of the two sees the other.
+//! (`Shared::watch_deadline`) wakes one. Dekker pair: owner stores `next_due`, SeqCst fence
+//! (`time::arm::arm_local`), then reads the sleepers' earliest wake; a parking worker
+//! registers its wake tick, SeqCst fence (`handshake::decide`), then re-reads every shard's
+//! `next_due`. One of the two sees the other (loom: `two_workers.rs`).
 
 use super::metrics::Counter;
 use super::queue::Local;
