@@ -109,6 +109,9 @@ pub enum Fault {
     PoolCloseSkipsFence,
     /// `blocking::Pool::submit` leaves out its fence after the push (S1).
     PoolSubmitSkipsFence,
+    /// A blocking-pool thread going idle leaves out its fence between publishing its slot
+    /// and re-checking the queue (T2): it may miss a task whose submitter missed the slot.
+    PoolIdleSkipsFence,
     /// `arm_local` leaves out its fence between lowering `next_due` and reading the
     /// sleepers' earliest wake (`watch_deadline`): an idle worker parking at the same time
     /// may miss the new deadline while the owner misses the sleeper (hostage timer).

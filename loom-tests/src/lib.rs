@@ -70,6 +70,23 @@ pub fn model_catches_because<F>(fault: Fault, reason: &str, f: F)
 where
     F: Fn() + Sync + Send + 'static,
 {
+    seeded_child(fault, reason, None, f)
+}
+
+/// [`model_catches`] with the child's preemption bound lowered to `bound` (every seeded bug
+/// is caught at 2): for a twin of a whole-runtime model whose full search at the suite's
+/// bound takes minutes, while the bug needs fewer preemptions to show.
+pub fn model_catches_within<F>(fault: Fault, bound: usize, f: F)
+where
+    F: Fn() + Sync + Send + 'static,
+{
+    seeded_child(fault, seeded_reason(fault), Some(bound), f)
+}
+
+fn seeded_child<F>(fault: Fault, reason: &str, bound: Option<usize>, f: F)
+where
+    F: Fn() + Sync + Send + 'static,
+{
     if std::env::var_os(CHILD).is_some() {
         let _seeded = spindle::__loom::seed(fault);
         model(f);
@@ -79,7 +96,11 @@ where
         .name()
         .expect("libtest runs each test on a thread named after it")
         .to_owned();
-    let out = std::process::Command::new(std::env::current_exe().unwrap())
+    let mut child = std::process::Command::new(std::env::current_exe().unwrap());
+    if let Some(bound) = bound {
+        child.env("LOOM_MAX_PREEMPTIONS", bound.min(preemptions()).to_string());
+    }
+    let out = child
         .args([
             test.as_str(),
             "--exact",
@@ -153,7 +174,7 @@ fn seeded_reason(fault: Fault) -> &'static str {
         Fault::PoolCloseSkipsFence | Fault::PoolSubmitSkipsFence => {
             "a task submitted while the pool closed was never cancelled"
         }
-        Fault::ParkSkipsFence => DEADLOCK,
+        Fault::ParkSkipsFence | Fault::PoolIdleSkipsFence => DEADLOCK,
         Fault::OwnerArmSkipsWatchFence => "a sleeper parked past the new timer's watch",
         Fault::SleeperKeepsSearching => "woke nobody",
         other => panic!("no expected failure recorded for {other:?}: add it to `seeded_reason`"),

@@ -2,7 +2,7 @@
 #![cfg(loom)]
 
 use spindle::Builder;
-use spindle_loom_tests::{model, model_catches, Counter, Fault};
+use spindle_loom_tests::{model, model_catches, model_catches_within, Counter, Fault};
 
 /// A runtime with one worker and a pool of at most one thread. The first `spawn_blocking`
 /// starts the thread; the second races it while it finishes the first task and goes idle
@@ -36,4 +36,13 @@ fn blocking_submit_vs_thread_going_idle() {
 #[test]
 fn blocking_submit_vs_idle_catches_missing_recheck() {
     model_catches(Fault::PoolIdleSkipsRecheck, submit_vs_thread_going_idle);
+}
+
+/// T2's fence (slot published, fence, queue re-check) against S1's (push, fence, pop the idle
+/// slots): without it the thread may miss the task while the submitter misses the slot. At
+/// the suite's bound this twin takes minutes to reach the bug (a preemption bound of 2 finds
+/// it in seconds), so its child runs at 2.
+#[test]
+fn blocking_submit_vs_idle_catches_missing_idle_fence() {
+    model_catches_within(Fault::PoolIdleSkipsFence, 2, submit_vs_thread_going_idle);
 }

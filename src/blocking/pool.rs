@@ -247,7 +247,10 @@ impl Pool {
             slot.state.store(IDLE, SeqCst);
             self.idle.push(slot.clone());
             self.num_idle.fetch_add(1, SeqCst);
-            fence(SeqCst);
+            // T2's fence. seeded fault (loom only): `PoolIdleSkipsFence` leaves it out.
+            if !crate::fault::is(crate::fault::Fault::PoolIdleSkipsFence) {
+                fence(SeqCst);
+            }
             // T3 (seeded fault (loom only): `PoolIdleSkipsRecheck` parks without looking).
             let recheck = !crate::fault::is(crate::fault::Fault::PoolIdleSkipsRecheck);
             if recheck && !self.queue.is_empty() {
