@@ -5,7 +5,6 @@
 
 use crate::loom::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use crate::loom::sync::{lock, Arc, Mutex};
-use crate::scheduler::queue::Local;
 use crate::scheduler::worker::Worker;
 use crate::scheduler::Shared;
 use crate::task::{RawTask, Schedule};
@@ -13,6 +12,7 @@ use crate::time::clock::Clock;
 use crate::time::entry::Entry;
 use crate::time::shard::{self, DueSink, Op};
 use crate::util::parker::Parker;
+use crate::util::queue::Local;
 use crate::{Handle, JoinHandle, TimerHandle};
 use std::collections::VecDeque;
 use std::future::Future;
@@ -113,7 +113,7 @@ impl Timer {
     }
 }
 
-/// A `call_every` entry: the real entry steps a worker takes (`time::periodic::run`), with
+/// A `call_every` entry: the real entry steps a worker takes (`scheduler::periodic::run`), with
 /// the ticks passed in by the model.
 pub struct Periodic {
     entry: Arc<Entry>,
@@ -300,7 +300,7 @@ impl TaskQueue {
 // ----- worker parking and remote arming -----
 
 /// A one-worker runtime without its thread: the caller plays worker 0 (`park`, maintenance
-/// turns), other threads arm through the real routing code (`time::arm::arm_entry`).
+/// turns), other threads arm through the real routing code (`scheduler::arm::arm_entry`).
 pub struct OneWorker {
     shared: Arc<Shared>,
     worker: Worker,
@@ -351,10 +351,10 @@ impl OneWorker {
 
 impl Remote {
     /// Arms a callback on worker 0's shard from this (non-worker) thread, through the real
-    /// routing: inbox push, `parked_until` check, unpark (`time::arm::arm_entry`).
+    /// routing: inbox push, `parked_until` check, unpark (`scheduler::arm::arm_entry`).
     pub fn arm<F: FnOnce() + Send + 'static>(&self, tick: u64, f: F) -> Timer {
         let e = Entry::new_callback(tick, 0, f);
-        crate::time::arm::arm_entry(&self.0, 0, e.clone(), tick);
+        crate::scheduler::arm::arm_entry(&self.0, 0, e.clone(), tick);
         Timer::new(e, self.0.shards[0].clone())
     }
 }
@@ -424,7 +424,7 @@ impl QuietProbe {
     pub fn enter(&self) {
         self.0.enter()
     }
-    /// A worker parks (`time::pause::worker_idle`): leave, and decide if last.
+    /// A worker parks (`scheduler::pause::worker_idle`): leave, and decide if last.
     pub fn leave_and_settle(&self, world: &WorldProbe) {
         crate::scheduler::quiet::leave_and_settle(&self.0, world)
     }
@@ -545,7 +545,7 @@ impl IoRemote {
     /// check, unpark: through the poller's waker if worker 0 waits in the poller).
     pub fn arm<F: FnOnce() + Send + 'static>(&self, tick: u64, f: F) -> Timer {
         let e = Entry::new_callback(tick, 0, f);
-        crate::time::arm::arm_entry(&self.0, 0, e.clone(), tick);
+        crate::scheduler::arm::arm_entry(&self.0, 0, e.clone(), tick);
         Timer::new(e, self.0.shards[0].clone())
     }
 

@@ -1,13 +1,13 @@
 //! `Handle`: a cloneable reference to a runtime, usable from any thread, and the free
 //! functions that use the current thread's runtime.
 
-use super::context;
 use super::metrics::RuntimeMetrics;
 use crate::loom::sync::atomic::Ordering::Relaxed;
 use crate::loom::sync::Arc;
+use crate::scheduler::context;
 use crate::scheduler::Shared;
 use crate::task::JoinHandle;
-use crate::time::{self, Sleep, Timeout, TimerHandle};
+use crate::time::{Sleep, Timeout, TimerHandle};
 use crate::{Deferred, Promise};
 use std::fmt;
 use std::future::Future;
@@ -92,7 +92,7 @@ impl Handle {
     where
         F: FnOnce() + Send + 'static,
     {
-        time::arm::call_soon(&self.shared, self.shared.clock.now(), f)
+        crate::scheduler::arm::call_soon(&self.shared, self.shared.clock.now(), f)
     }
 
     /// Runs `f` after `delay` (asyncio's `loop.call_later`): never earlier, normally within
@@ -110,7 +110,7 @@ impl Handle {
     where
         F: FnOnce() + Send + 'static,
     {
-        time::arm::call_later(&self.shared, delay, f)
+        crate::scheduler::arm::call_later(&self.shared, delay, f)
     }
 
     /// Runs `f` at `when` (asyncio's `loop.call_at`), on the same clock as [`time`](Self::time).
@@ -128,7 +128,7 @@ impl Handle {
     where
         F: FnOnce() + Send + 'static,
     {
-        time::arm::call_at(&self.shared, when, f)
+        crate::scheduler::arm::call_at(&self.shared, when, f)
     }
 
     /// The runtime's monotonic clock (asyncio's `loop.time`): `call_at(h.time() + d, f)`

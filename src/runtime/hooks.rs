@@ -6,8 +6,8 @@
 //! and reported with one line on stderr; the thread goes on (a broken metrics hook must not
 //! take the runtime down).
 
-use super::context;
 use super::handle::Handle;
+use crate::scheduler::context;
 use crate::Builder;
 use std::cell::Cell;
 use std::sync::Arc;

@@ -3,7 +3,6 @@
 
 pub(crate) mod block_on;
 pub(crate) mod builder;
-pub(crate) mod context;
 pub(crate) mod handle;
 pub(crate) mod hooks;
 pub(crate) mod metrics;

@@ -12,15 +12,15 @@
 //!    JoinHandle resolves to a cancelled JoinError), then drain the injector.
 
 use super::builder::Builder;
-use super::context;
 use super::handle::Handle;
 use crate::loom::sync::{lock, Arc, Mutex};
 use crate::loom::thread;
-use crate::scheduler::queue::Local;
+use crate::scheduler::context;
 use crate::scheduler::worker::Worker;
 use crate::scheduler::Shared;
 use crate::time::clock::Clock;
 use crate::util::parker::Parker;
+use crate::util::queue::Local;
 use std::fmt;
 use std::future::Future;
 use std::io;

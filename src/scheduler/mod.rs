@@ -6,17 +6,24 @@
 //! - [`metrics`]: per-worker counters without shared cache lines.
 
 // The remote-arm-vs-owner-park handshake (issue 9).
+pub(crate) mod arm;
 pub(crate) mod handshake;
+// The thread-local current runtime and current worker.
+pub(crate) mod context;
 pub(crate) mod idle;
 pub(crate) mod metrics;
-pub(crate) mod queue;
+pub(crate) use crate::util::queue;
 // Virtual time: the "runtime is quiet" decision.
 pub(crate) mod quiet;
+// Virtual time's runtime side (agents, the quiet decision's world, pending advances).
+pub(crate) mod pause;
+// call_every: arming and running a periodic entry.
+pub(crate) mod periodic;
 pub(crate) mod worker;
 
 use crate::loom::sync::atomic::{fence, AtomicBool, Ordering::*};
 use crate::loom::sync::{lock, Arc, Condvar, Mutex};
-use crate::runtime::context;
+
 use crate::task::owned::OwnedTasks;
 use crate::task::{JoinHandle, RawTask, Schedule};
 use crate::time::clock::Clock;
@@ -67,7 +74,7 @@ pub(crate) struct Shared {
     /// The `spawn_blocking` pool (and the thread hooks' settings), `crate::blocking`.
     pub(crate) blocking: crate::blocking::Pool,
     /// Virtual time: agent count for the quiet decision, auto-advance, pending `advance`s.
-    pub(crate) vt: crate::time::pause::VirtualTime,
+    pub(crate) vt: crate::scheduler::pause::VirtualTime,
     /// The I/O driver (`io::driver`); `None` in loom models that build a bare `Shared`.
     pub(crate) io: Option<crate::io::driver::Driver>,
     closed: AtomicBool,
@@ -104,7 +111,7 @@ impl Shared {
             counters: Counters::new(workers),
             on_callback_panic,
             blocking,
-            vt: crate::time::pause::VirtualTime::new(workers),
+            vt: crate::scheduler::pause::VirtualTime::new(workers),
             io: None,
             closed: AtomicBool::new(false),
             finishing: AtomicBool::new(false),
@@ -217,7 +224,7 @@ impl Shared {
     pub(crate) fn begin_shutdown(&self) {
         self.closed.store(true, SeqCst);
         // Virtual time: pending `advance`s complete rather than wait for a dead runtime.
-        crate::time::pause::on_shutdown(self);
+        crate::scheduler::pause::on_shutdown(self);
         for i in self.idle.take_all() {
             self.unparkers[i].unpark();
         }

@@ -17,14 +17,14 @@
 //! reads the sleepers' earliest wake; a parking worker registers its wake tick (SeqCst) then
 //! re-reads every shard's `next_due`. One of the two sees the other.
 
+use super::context;
 use super::metrics::Counter;
-use super::queue::Local;
 use super::{Notified, Shared};
 use crate::loom::sync::Arc;
-use crate::runtime::context;
 use crate::time::entry::Entry;
 use crate::time::shard::DueSink;
 use crate::util::parker::Parker;
+use crate::util::queue::Local;
 use std::cell::Cell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
@@ -199,9 +199,9 @@ impl Worker {
     }
 
     fn run_callback(&self, e: &Arc<Entry>) {
-        // call_every: run in place and re-arm (`time::periodic`).
+        // call_every: run in place and re-arm (`scheduler::periodic`).
         if e.is_periodic() {
-            return crate::time::periodic::run(&self.shared, self.index, e);
+            return super::periodic::run(&self.shared, self.index, e);
         }
         let Some(f) = e.start_firing() else { return };
         self.shared.counters.add(Some(self.index), Counter::Fired);
@@ -266,11 +266,11 @@ impl Worker {
             super::handshake::ParkDecision::Stay { leave } => return self.left_sleepers(leave),
             super::handshake::ParkDecision::Sleep { deadline, .. } => deadline,
         };
-        // Virtual time: stop counting as running; the last to stop decides (`time::pause`).
-        crate::time::pause::worker_idle(shared);
+        // Virtual time: stop counting as running; the last to stop decides (`scheduler::pause`).
+        super::pause::worker_idle(shared);
         // I/O (`io::park`): wait in the OS poller if no other worker does, else the condvar.
         let had_io = crate::io::park::park(shared, &self.parker, deadline);
-        crate::time::pause::worker_busy(shared);
+        super::pause::worker_busy(shared);
         self.left_sleepers(super::handshake::retract(shared, self.index));
         if had_io {
             // Hand the poller on: an idle worker takes it while we run (`io::park`).

@@ -4,7 +4,7 @@ use super::entry::Entry;
 use super::shard::{Op, Shard};
 use crate::loom::sync::atomic::Ordering::Relaxed;
 use crate::loom::sync::Arc;
-use crate::runtime::context;
+use crate::scheduler::context;
 use crate::scheduler::metrics::Counter;
 use std::fmt;
 use std::time::Instant;
@@ -81,7 +81,7 @@ impl TimerHandle {
     /// ```
     pub fn when(&self) -> Instant {
         // call_every: the entry's current schedule (the next run), not the first one.
-        super::periodic::when(&self.entry).unwrap_or(self.when)
+        crate::scheduler::periodic::when(&self.entry).unwrap_or(self.when)
     }
 }
 

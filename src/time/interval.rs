@@ -111,7 +111,11 @@ impl MissedTickBehavior {
                 // The first point of the grid through `timeout` that is later than `now`.
                 let late = now.saturating_duration_since(timeout).as_nanos();
                 let periods = late / period.as_nanos() + 1;
-                super::periodic::nth(timeout, period, u64::try_from(periods).unwrap_or(u64::MAX))
+                crate::scheduler::periodic::nth(
+                    timeout,
+                    period,
+                    u64::try_from(periods).unwrap_or(u64::MAX),
+                )
             }
         }
     }

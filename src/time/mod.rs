@@ -9,14 +9,10 @@
 //! - [`handle`], [`sleep`], [`timeout`]: the public types.
 //! - [`periodic`]: `call_every` (one entry re-armed in place); [`interval`]: `Interval`.
 
-pub(crate) mod arm;
 pub(crate) mod clock;
 pub(crate) mod entry;
 pub(crate) mod handle;
 pub(crate) mod interval;
-pub(crate) mod periodic;
-// Virtual time for tests (pause/resume/advance).
-pub(crate) mod pause;
 pub(crate) mod shard;
 pub(crate) mod sleep;
 pub(crate) mod timeout;

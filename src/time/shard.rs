@@ -30,8 +30,8 @@ use super::wheel::Wheel;
 use crate::loom::cell::UnsafeCell;
 use crate::loom::sync::atomic::{fence, AtomicPtr, AtomicU64, AtomicU8, AtomicUsize, Ordering::*};
 use crate::loom::sync::Arc;
-use crate::scheduler::queue::Injector;
 use crate::util::parker::Unparker;
+use crate::util::queue::Injector;
 use std::ptr;
 
 const FREE: u8 = 0;

@@ -1,11 +1,11 @@
 //! `Sleep`: a future on the same timer wheels as the callbacks.
 
-use super::arm;
 use super::entry::Entry;
 use super::handle;
 use super::shard::Shard;
 use crate::loom::sync::Arc;
 use crate::runtime::handle::Handle;
+use crate::scheduler::arm;
 use crate::task::coop;
 use std::fmt;
 use std::future::Future;

@@ -7,17 +7,17 @@
 //! look at the timers wakes one (`Shared::watch_deadline`), so no timer is hostage to a stuck
 //! owner.
 
-use super::entry::Entry;
-use super::handle::TimerHandle;
-use super::shard::Shard;
+use super::context;
 use crate::fault::Fault;
 use crate::loom::sync::atomic::Ordering::Relaxed;
 use crate::loom::sync::Arc;
-use crate::runtime::context;
 use crate::scheduler::metrics::Counter;
 use crate::scheduler::worker::ToLocal;
 use crate::scheduler::worker::Worker;
 use crate::scheduler::{Notified, Shared};
+use crate::time::entry::Entry;
+use crate::time::handle::TimerHandle;
+use crate::time::shard::Shard;
 use std::time::{Duration, Instant};
 
 pub(crate) fn call_later<F>(shared: &Arc<Shared>, delay: Duration, f: F) -> TimerHandle

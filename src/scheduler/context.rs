@@ -2,7 +2,7 @@
 //! thread inside `block_on`), so free functions like `spindle::spawn` and `call_later` find
 //! their runtime, and so arming on a worker goes to that worker's own shard.
 
-use super::handle::Handle;
+use crate::runtime::handle::Handle;
 use crate::scheduler::worker::Worker;
 use crate::scheduler::Shared;
 use std::cell::{Cell, RefCell};

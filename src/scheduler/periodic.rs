@@ -25,15 +25,15 @@
 //! Every instant comes from the runtime's clock (`shared.clock`), never `Instant::now`.
 
 use super::arm;
-use super::clock::saturating_add;
-use super::entry::{Entry, Rearm};
-use super::handle::TimerHandle;
+use super::context;
 use crate::loom::sync::Arc;
-use crate::runtime::context;
 use crate::runtime::handle::Handle;
 use crate::scheduler::metrics::Counter;
 use crate::scheduler::worker::report_callback_panic;
 use crate::scheduler::Shared;
+use crate::time::clock::saturating_add;
+use crate::time::entry::{Entry, Rearm};
+use crate::time::handle::TimerHandle;
 use std::time::{Duration, Instant};
 
 const ZERO_PERIOD: &str = "spindle: `call_every` period must be non-zero";
