@@ -68,8 +68,7 @@ pub use task::yield_now::yield_now;
 pub use task::{JoinError, JoinHandle};
 pub use time::{Elapsed, Sleep, Timeout, TimerHandle};
 // Periodic timers (issue 14): call_every, Interval.
-pub use scheduler::periodic::call_every;
-pub use time::interval::{interval, interval_at};
+pub use runtime::timers::{call_every, interval, interval_at};
 pub use time::{Interval, MissedTickBehavior};
 
 /// Compile-time checks that the handles are `Send + Sync` where promised.

@@ -44,7 +44,6 @@ use super::Settings;
 use crate::loom::sync::atomic::{fence, AtomicBool, AtomicU8, AtomicUsize, Ordering::*};
 use crate::loom::sync::{lock, Arc, Condvar, Mutex};
 use crate::loom::thread;
-use crate::runtime::handle::Handle;
 use crate::runtime::hooks;
 use crate::scheduler::context;
 use crate::scheduler::Shared;
@@ -346,13 +345,11 @@ impl Pool {
 fn thread_main(shared: Arc<Shared>, slot: Arc<Slot>, parker: Parker) {
     let pool = &shared.blocking;
     CURRENT_POOL.with(|p| p.set(pool));
-    let handle = Handle::from_shared(shared.clone());
-    context::enter_runtime_thread(&handle, || {
+    context::enter_runtime_thread(&shared, || {
         hooks::run_start(pool.settings.on_thread_start.as_deref());
         pool.work(&shared, &slot, &parker);
         hooks::run_stop(pool.settings.on_thread_stop.as_deref());
     });
-    drop(handle);
     pool.thread_exited(&slot);
 }
 

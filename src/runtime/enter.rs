@@ -65,7 +65,7 @@ impl Handle {
             depth
         });
         EnterGuard {
-            _restore: context::enter_handle(self),
+            _restore: context::enter_handle(&self.shared),
             depth,
             _handle: PhantomData,
             _not_send: PhantomData,

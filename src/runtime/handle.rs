@@ -59,7 +59,7 @@ impl Handle {
     /// assert!(spindle::Handle::try_current().is_none());
     /// ```
     pub fn try_current() -> Option<Handle> {
-        context::current_handle()
+        context::current().map(Handle::from_shared)
     }
 
     /// Spawns a task. From a worker it goes to that worker's deque; from any other thread to
@@ -153,7 +153,7 @@ impl Handle {
     /// ```
     #[inline] // perf: the clock read is a call already (`Clock::now`); keep this one inlined
     pub fn sleep(&self, d: Duration) -> Sleep {
-        Sleep::new(self.clone(), self.shared.clock.deadline_after(d))
+        Sleep::new(self.shared.clone(), self.shared.clock.deadline_after(d))
     }
 
     /// A future that completes at `when`.
@@ -164,7 +164,7 @@ impl Handle {
     /// rt.block_on(h.sleep_until(h.time() + std::time::Duration::from_millis(2)));
     /// ```
     pub fn sleep_until(&self, when: Instant) -> Sleep {
-        Sleep::new(self.clone(), when)
+        Sleep::new(self.shared.clone(), when)
     }
 
     /// Wraps `fut` so it fails with [`Elapsed`](crate::Elapsed) if it does not complete
@@ -222,7 +222,7 @@ impl Handle {
         if context::in_block_on() {
             panic!("spindle: `block_on` called inside another `block_on`; use `.await` instead.");
         }
-        context::enter_block_on(self, || super::block_on::run(&self.shared, future))
+        context::enter_block_on(&self.shared, || super::block_on::run(&self.shared, future))
     }
 }
 

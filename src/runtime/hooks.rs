@@ -42,9 +42,13 @@ pub fn worker_index() -> Option<usize> {
 pub(crate) fn worker_main(index: usize, handle: Handle, run: impl FnOnce()) {
     WORKER_INDEX.with(|w| w.set(index));
     let settings = handle.shared.blocking.settings().clone();
-    context::enter_runtime_thread(&handle, || run_start(settings.on_thread_start.as_deref()));
+    context::enter_runtime_thread(&handle.shared, || {
+        run_start(settings.on_thread_start.as_deref())
+    });
     run();
-    context::enter_runtime_thread(&handle, || run_stop(settings.on_thread_stop.as_deref()));
+    context::enter_runtime_thread(&handle.shared, || {
+        run_stop(settings.on_thread_stop.as_deref())
+    });
 }
 
 pub(crate) fn run_start(hook: Option<&Hook>) {

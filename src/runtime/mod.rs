@@ -15,3 +15,7 @@ pub(crate) mod spawn_trait;
 mod unwind_safe;
 // Starting worker threads without leaving anything behind on failure (issue 10).
 pub(crate) mod spawn_worker;
+// Handle::call_every / interval / interval_at (issue 9: out of time/ and scheduler/).
+pub(crate) mod timers;
+// Builder::start_paused / auto_advance, Handle::pause / resume / advance (issue 9).
+pub(crate) mod virtual_time;

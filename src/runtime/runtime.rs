@@ -184,8 +184,7 @@ impl Drop for NotStarted<'_> {
 
 /// Step 4, with the runtime as the thread's current one (the futures dropped here may use it).
 fn finish_shutdown(shared: &Arc<Shared>) {
-    let handle = Handle::from_shared(shared.clone());
-    context::with_current(&handle, || shared.finish_shutdown());
+    context::with_current(shared, || shared.finish_shutdown());
 }
 
 impl Drop for Runtime {

@@ -15,9 +15,12 @@ use crate::scheduler::metrics::Counter;
 use crate::scheduler::worker::ToLocal;
 use crate::scheduler::worker::Worker;
 use crate::scheduler::{Notified, Shared};
+use crate::time::clock::Clock;
 use crate::time::entry::Entry;
 use crate::time::handle::TimerHandle;
-use crate::time::shard::Shard;
+use crate::time::route::{Route, Unlink};
+use crate::time::shard::{Op, Shard};
+use std::task::Waker;
 use std::time::{Duration, Instant};
 
 pub(crate) fn call_later<F>(shared: &Arc<Shared>, delay: Duration, f: F) -> TimerHandle
@@ -62,7 +65,7 @@ where
     let entry = Entry::new_queued(index as u32, f);
     shared.counters.add(local.then_some(index), Counter::Armed);
     shared.push(Notified::Timer(entry.clone()));
-    TimerHandle::new(entry, shard.clone(), when)
+    TimerHandle::new(entry, shard.clone(), cancel_bookkeeping, when)
 }
 
 fn arm_callback<F>(shared: &Arc<Shared>, when: Instant, f: F) -> TimerHandle
@@ -78,13 +81,23 @@ where
         Some(w) if std::ptr::eq(&*w.shared, &**shared) => {
             let entry = Entry::new_callback(tick, w.index as u32, f);
             arm_local(w, entry.clone(), tick);
-            TimerHandle::new(entry, shared.shards[w.index].clone(), when)
+            TimerHandle::new(
+                entry,
+                shared.shards[w.index].clone(),
+                cancel_bookkeeping,
+                when,
+            )
         }
         _ => {
             let index = crate::util::rand::home(shared.shards.len());
             let entry = Entry::new_callback(tick, index as u32, f);
             arm_remote(shared, index, entry.clone(), tick);
-            TimerHandle::new(entry, shared.shards[index].clone(), when)
+            TimerHandle::new(
+                entry,
+                shared.shards[index].clone(),
+                cancel_bookkeeping,
+                when,
+            )
         }
     })
 }
@@ -99,9 +112,9 @@ fn arm_local(w: &Worker, entry: Arc<Entry>, tick: u64) {
 }
 
 /// Puts an armed (STAGED) entry on shard `index` from whatever thread we are on.
-pub(crate) fn arm_entry(shared: &Arc<Shared>, index: usize, entry: Arc<Entry>, tick: u64) {
+pub(crate) fn arm_entry(shared: &Shared, index: usize, entry: Arc<Entry>, tick: u64) {
     let armed_locally = context::with_worker(|w| match w {
-        Some(w) if std::ptr::eq(&*w.shared, &**shared) && w.index == index => {
+        Some(w) if std::ptr::eq(&*w.shared, shared) && w.index == index => {
             arm_local(w, entry.clone(), tick);
             true
         }
@@ -134,7 +147,7 @@ fn arm_remote(shared: &Shared, index: usize, entry: Arc<Entry>, tick: u64) {
 
 /// Arms a `Sleep`'s waker entry for `when`; returns it and its shard.
 pub(crate) fn arm_waker(
-    shared: &Arc<Shared>,
+    shared: &Shared,
     when: Instant,
     waker: &std::task::Waker,
 ) -> Option<(Arc<Entry>, Arc<Shard>)> {
@@ -147,4 +160,53 @@ pub(crate) fn arm_waker(
     let entry = Entry::new_waker(tick, index as u32, waker);
     arm_entry(shared, index, entry.clone(), tick);
     Some((entry, shared.shards[index].clone()))
+}
+
+/// After a won cancel: count it and get the entry out of its wheel. On the owner's thread the
+/// unlink happens now; elsewhere it is queued to the owner. An entry that never reached a
+/// wheel needs no unlink: whoever moves it there drops it instead.
+pub(crate) fn cancel_bookkeeping(entry: &Arc<Entry>, shard: &Arc<Shard>, was_staged: bool) {
+    let done = context::with_worker(|w| {
+        let w = w?;
+        let is_ours = w
+            .shared
+            .shards
+            .get(entry.shard as usize)
+            .is_some_and(|s| Arc::ptr_eq(s, shard));
+        if !is_ours {
+            return None;
+        }
+        w.shared.counters.add(Some(w.index), Counter::Cancelled);
+        let is_owner = w.index == entry.shard as usize;
+        match (was_staged, is_owner) {
+            (true, true) => shard.owner_unstage(entry),
+            (true, false) => {}
+            (false, true) => shard.owner_unlink(entry.clone()),
+            (false, false) => shard.push_remote(Op::Unlink(entry.clone())),
+        }
+        Some(())
+    });
+    if done.is_none() {
+        // Relaxed: a statistic.
+        shard.remote_cancels.fetch_add(1, Relaxed);
+        if !was_staged {
+            shard.push_remote(Op::Unlink(entry.clone()));
+        }
+    }
+}
+
+/// The seam `time/` routes through (`time::route`): a runtime's shared state.
+impl Route for Shared {
+    #[inline]
+    fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    fn arm_waker(&self, when: Instant, waker: &Waker) -> Option<(Arc<Entry>, Arc<Shard>)> {
+        arm_waker(self, when, waker)
+    }
+
+    fn unlink(&self) -> Unlink {
+        cancel_bookkeeping
+    }
 }

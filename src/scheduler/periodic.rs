@@ -27,40 +27,15 @@
 use super::arm;
 use super::context;
 use crate::loom::sync::Arc;
-use crate::runtime::handle::Handle;
 use crate::scheduler::metrics::Counter;
 use crate::scheduler::worker::report_callback_panic;
 use crate::scheduler::Shared;
-use crate::time::clock::saturating_add;
 use crate::time::entry::{Entry, Rearm};
 use crate::time::handle::TimerHandle;
-use std::time::{Duration, Instant};
+use crate::time::period::{next_run, nth};
+use std::time::Duration;
 
-const ZERO_PERIOD: &str = "spindle: `call_every` period must be non-zero";
-
-/// `start + k * period`, saturating to a far instant (which maps to "never") on overflow.
-pub(crate) fn nth(start: Instant, period: Duration, k: u64) -> Instant {
-    let nanos = period.as_nanos().saturating_mul(u128::from(k));
-    let secs = u64::try_from(nanos / 1_000_000_000).unwrap_or(u64::MAX);
-    let d = Duration::new(secs, (nanos % 1_000_000_000) as u32);
-    saturating_add(start, d)
-}
-
-/// The next run after run `k` when the clock reads `now`: the first grid point later than
-/// both (Skip).
-pub(crate) fn next_run(start: Instant, period: Duration, k: u64, now: Instant) -> u64 {
-    let elapsed = now.saturating_duration_since(start).as_nanos();
-    let periods = elapsed / period.as_nanos().max(1);
-    let on_grid = u64::try_from(periods).unwrap_or(u64::MAX).saturating_add(1);
-    on_grid.max(k.saturating_add(1))
-}
-
-/// `TimerHandle::when` of a periodic entry: its next scheduled run.
-pub(crate) fn when(entry: &Entry) -> Option<Instant> {
-    entry
-        .schedule()
-        .map(|(start, period, k)| nth(start, period, k))
-}
+pub(crate) const ZERO_PERIOD: &str = "spindle: `call_every` period must be non-zero";
 
 pub(crate) fn arm_every<F>(shared: &Arc<Shared>, period: Duration, f: F) -> TimerHandle
 where
@@ -78,7 +53,7 @@ where
     let tick = shared.clock.deadline_tick(when);
     let entry = Entry::new_periodic(tick, index as u32, start, period, f);
     arm::arm_entry(shared, index, entry.clone(), tick);
-    TimerHandle::new(entry, shard, when)
+    TimerHandle::new(entry, shard, arm::cancel_bookkeeping, when)
 }
 
 /// A worker runs a QUEUED periodic entry (steps 2, 3 and 5).
@@ -110,93 +85,5 @@ pub(crate) fn run(shared: &Arc<Shared>, worker: usize, e: &Arc<Entry>) {
         // Counted as armed like any arm, so `timers_pending` stays balanced.
         Rearm::StillStaged => shared.counters.add(Some(worker), Counter::Armed),
         Rearm::Stopped => {}
-    }
-}
-
-impl Handle {
-    /// Runs `f` every `period`, first one period from now (Go's `Ticker`, Netty's
-    /// `scheduleAtFixedRate`, the hand-re-armed `call_later` of asyncio code). One timer entry
-    /// serves every run, re-armed in place (no allocation per run).
-    ///
-    /// - Runs are on the grid `start + k * period`. A run never overlaps the previous one: a
-    ///   callback slower than its period runs back to back, and a late run is not repeated
-    ///   (the next one is the next grid point after now, like [`MissedTickBehavior::Skip`](crate::MissedTickBehavior::Skip)).
-    /// - [`TimerHandle::cancel`] stops every later run and returns true iff this call
-    ///   stopped it; a run in progress finishes, and the closure is dropped after it.
-    ///   [`TimerHandle::when`] is the next scheduled run.
-    /// - A run that panics is reported like any callback panic
-    ///   ([`Builder::on_callback_panic`](crate::Builder::on_callback_panic)) and ends the timer.
-    /// - A huge period saturates like a `Duration::MAX` delay: it never fires in practice and
-    ///   stays cancellable.
-    ///
-    /// # Panics
-    /// If `period` is zero, with a message saying so.
-    ///
-    /// ```
-    /// use std::sync::atomic::{AtomicUsize, Ordering};
-    /// use std::sync::Arc;
-    /// use std::time::Duration;
-    /// let rt = spindle::Runtime::new().unwrap();
-    /// let runs = Arc::new(AtomicUsize::new(0));
-    /// let r = runs.clone();
-    /// let start = rt.handle().time();
-    /// let t = rt.handle().call_every(Duration::from_millis(2), move || {
-    ///     r.fetch_add(1, Ordering::SeqCst);
-    /// });
-    /// while runs.load(Ordering::SeqCst) < 3 { std::thread::yield_now(); }
-    /// assert!(t.when() >= start + Duration::from_millis(6)); // the next run, not the first
-    /// assert!(t.cancel());
-    /// ```
-    #[track_caller]
-    pub fn call_every<F>(&self, period: Duration, f: F) -> TimerHandle
-    where
-        F: FnMut() + Send + 'static,
-    {
-        assert!(!period.is_zero(), "{ZERO_PERIOD}");
-        arm_every(&self.shared, period, f)
-    }
-}
-
-/// [`Handle::call_every`] on the current thread's runtime (panics outside one, or if
-/// `period` is zero).
-///
-/// ```
-/// let rt = spindle::Runtime::new().unwrap();
-/// rt.block_on(async {
-///     let t = spindle::call_every(std::time::Duration::from_secs(1), || {});
-///     assert!(t.cancel());
-/// });
-/// ```
-#[track_caller]
-pub fn call_every<F>(period: Duration, f: F) -> TimerHandle
-where
-    F: FnMut() + Send + 'static,
-{
-    Handle::current().call_every(period, f)
-}
-
-#[cfg(all(test, not(loom)))]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn grid_and_skip() {
-        let s = Instant::now();
-        let p = Duration::from_millis(10);
-        assert_eq!(nth(s, p, 3), s + Duration::from_millis(30));
-        // On time: the next grid point.
-        assert_eq!(next_run(s, p, 1, s + Duration::from_millis(10)), 2);
-        // Late by 3.5 periods: skip to the grid point after now.
-        assert_eq!(next_run(s, p, 1, s + Duration::from_millis(45)), 5);
-        // Early clock reading (never happens) still moves forward.
-        assert_eq!(next_run(s, p, 4, s), 5);
-    }
-
-    #[test]
-    fn huge_periods_saturate() {
-        let s = Instant::now();
-        let far = nth(s, Duration::MAX, u64::MAX);
-        assert!(far > s + Duration::from_secs(1 << 40));
-        assert_eq!(next_run(s, Duration::MAX, 1, s), 2);
     }
 }

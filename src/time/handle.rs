@@ -1,11 +1,9 @@
 //! `TimerHandle`: cancel a `call_*` callback from any thread.
 
 use super::entry::Entry;
-use super::shard::{Op, Shard};
-use crate::loom::sync::atomic::Ordering::Relaxed;
+use super::route::Unlink;
+use super::shard::Shard;
 use crate::loom::sync::Arc;
-use crate::scheduler::context;
-use crate::scheduler::metrics::Counter;
 use std::fmt;
 use std::time::Instant;
 
@@ -24,12 +22,19 @@ use std::time::Instant;
 pub struct TimerHandle {
     entry: Arc<Entry>,
     shard: Arc<Shard>,
+    /// The won cancel's bookkeeping, from the scheduler (`time::route`).
+    unlink: Unlink,
     when: Instant,
 }
 
 impl TimerHandle {
-    pub(crate) fn new(entry: Arc<Entry>, shard: Arc<Shard>, when: Instant) -> Self {
-        TimerHandle { entry, shard, when }
+    pub(crate) fn new(entry: Arc<Entry>, shard: Arc<Shard>, unlink: Unlink, when: Instant) -> Self {
+        TimerHandle {
+            entry,
+            shard,
+            unlink,
+            when,
+        }
     }
 
     /// Armed after shutdown: already cancelled, and the closure is dropped right here (a
@@ -40,6 +45,8 @@ impl TimerHandle {
         TimerHandle {
             entry: Entry::new_dead(0),
             shard,
+            // Never called: a dead entry's cancel never wins.
+            unlink: |_, _, _| {},
             when,
         }
     }
@@ -56,7 +63,7 @@ impl TimerHandle {
     /// assert!(!t.cancel()); // too late: it ran
     /// ```
     pub fn cancel(&self) -> bool {
-        cancel(&self.entry, &self.shard)
+        cancel(&self.entry, &self.shard, self.unlink)
     }
 
     /// True once the callback was cancelled (by any clone, or by runtime shutdown).
@@ -81,60 +88,27 @@ impl TimerHandle {
     /// ```
     pub fn when(&self) -> Instant {
         // call_every: the entry's current schedule (the next run), not the first one.
-        crate::scheduler::periodic::when(&self.entry).unwrap_or(self.when)
+        super::period::when(&self.entry).unwrap_or(self.when)
     }
 }
 
 /// Cancels `entry` (armed on `shard`), from any thread; true iff this call won. The winner
-/// counts it and gets the entry out of its wheel (`cancel_bookkeeping`). A panic in the
+/// counts it and gets the entry out of its wheel (`unlink`, the scheduler's bookkeeping). A panic in the
 /// closure's `Drop` reaches the caller, but only after the bookkeeping: the entry never stays
 /// in its wheel until its deadline (forever for `Duration::MAX`).
 #[inline]
-pub(crate) fn cancel(entry: &Arc<Entry>, shard: &Arc<Shard>) -> bool {
+pub(crate) fn cancel(entry: &Arc<Entry>, shard: &Arc<Shard>, unlink: Unlink) -> bool {
     let Some((cancelled, panic)) = entry.cancel_caught() else {
         return false;
     };
     // A periodic entry cancelled during its run is in no wheel: its runner finishes it.
     if !cancelled.during_run {
-        cancel_bookkeeping(entry, shard, cancelled.was_staged);
+        unlink(entry, shard, cancelled.was_staged);
     }
     if let Some(payload) = panic {
         std::panic::resume_unwind(payload);
     }
     true
-}
-
-/// After a won cancel: count it and get the entry out of its wheel. On the owner's thread the
-/// unlink happens now; elsewhere it is queued to the owner. An entry that never reached a
-/// wheel needs no unlink: whoever moves it there drops it instead.
-fn cancel_bookkeeping(entry: &Arc<Entry>, shard: &Arc<Shard>, was_staged: bool) {
-    let done = context::with_worker(|w| {
-        let w = w?;
-        let is_ours = w
-            .shared
-            .shards
-            .get(entry.shard as usize)
-            .is_some_and(|s| Arc::ptr_eq(s, shard));
-        if !is_ours {
-            return None;
-        }
-        w.shared.counters.add(Some(w.index), Counter::Cancelled);
-        let is_owner = w.index == entry.shard as usize;
-        match (was_staged, is_owner) {
-            (true, true) => shard.owner_unstage(entry),
-            (true, false) => {}
-            (false, true) => shard.owner_unlink(entry.clone()),
-            (false, false) => shard.push_remote(Op::Unlink(entry.clone())),
-        }
-        Some(())
-    });
-    if done.is_none() {
-        // Relaxed: a statistic.
-        shard.remote_cancels.fetch_add(1, Relaxed);
-        if !was_staged {
-            shard.push_remote(Op::Unlink(entry.clone()));
-        }
-    }
 }
 
 impl fmt::Debug for TimerHandle {

@@ -13,6 +13,10 @@ pub(crate) mod clock;
 pub(crate) mod entry;
 pub(crate) mod handle;
 pub(crate) mod interval;
+// The period grid of call_every and Interval.
+pub(crate) mod period;
+// The seam to the scheduler: where timers go (issue 9).
+pub(crate) mod route;
 pub(crate) mod shard;
 pub(crate) mod sleep;
 pub(crate) mod timeout;
