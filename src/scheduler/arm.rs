@@ -63,7 +63,7 @@ where
         return TimerHandle::dead(shard.clone(), when, f);
     }
     let entry = Entry::new_queued(index as u32, f);
-    shared.counters.add(local.then_some(index), Counter::Armed);
+    count(shared, local.then_some(index), shard, Counter::Armed);
     shared.push(Notified::Timer(entry.clone()));
     TimerHandle::new(entry, shard.clone(), cancel_bookkeeping, when)
 }
@@ -105,7 +105,12 @@ where
 /// Arms on the calling worker's own shard: staging buffer, no lock.
 fn arm_local(w: &Worker, entry: Arc<Entry>, tick: u64) {
     let shared = &*w.shared;
-    shared.counters.add(Some(w.index), Counter::Armed);
+    count(
+        shared,
+        Some(w.index),
+        &shared.shards[w.index],
+        Counter::Armed,
+    );
     if shared.shards[w.index].owner_arm(entry, tick, &mut ToLocal::new(w)) {
         shared.watch_deadline(tick);
     }
@@ -128,11 +133,7 @@ pub(crate) fn arm_entry(shared: &Shared, index: usize, entry: Arc<Entry>, tick: 
 fn arm_remote(shared: &Shared, index: usize, entry: Arc<Entry>, tick: u64) {
     let shard = &shared.shards[index];
     let worker = context::worker_index(shared);
-    match worker {
-        Some(_) => shared.counters.add(worker, Counter::Armed),
-        // Relaxed: a statistic; counted on the shard to keep outside threads apart.
-        None => drop(shard.remote_arms.fetch_add(1, Relaxed)),
-    }
+    count(shared, worker, shard, Counter::Armed);
     // The remote-arm-vs-owner-park handshake (push, fence, read `parked_until`, unpark).
     crate::scheduler::handshake::remote_arm(shared, index, entry.clone(), tick);
     shared.watch_deadline(tick);
@@ -141,7 +142,7 @@ fn arm_remote(shared: &Shared, index: usize, entry: Arc<Entry>, tick: u64) {
     // `cancel_and_wake`: a `Sleep` armed here completes (its poll re-checks the phase).
     if recheck && shared.is_closed() && entry.cancel_and_wake().is_some() {
         // Raced with shutdown, which may have closed the shard before our push.
-        shared.counters.add(worker, Counter::Cancelled);
+        count(shared, worker, shard, Counter::Cancelled);
     }
 }
 
@@ -176,7 +177,7 @@ pub(crate) fn cancel_bookkeeping(entry: &Arc<Entry>, shard: &Arc<Shard>, was_sta
         if !is_ours {
             return None;
         }
-        w.shared.counters.add(Some(w.index), Counter::Cancelled);
+        count(&w.shared, Some(w.index), shard, Counter::Cancelled);
         let is_owner = w.index == entry.shard as usize;
         match (was_staged, is_owner) {
             (true, true) => shard.owner_unstage(entry),
@@ -187,10 +188,37 @@ pub(crate) fn cancel_bookkeeping(entry: &Arc<Entry>, shard: &Arc<Shard>, was_sta
         Some(())
     });
     if done.is_none() {
-        // Relaxed: a statistic.
-        shard.remote_cancels.fetch_add(1, Relaxed);
+        count_outside(shard, Counter::Cancelled);
         if !was_staged {
             shard.push_remote(Op::Unlink(entry.clone()));
+        }
+    }
+}
+
+/// Counts a timer arm or cancel, the one way for every path (issue 9): on the calling
+/// worker's own counter block if it is a worker of this runtime (`worker`, a plain store),
+/// otherwise on the shard's counters for threads outside the runtime (`count_outside`).
+/// Fires are counted by the workers only; shutdown's cancels by `Shard::count_shutdown_cancels`,
+/// also on the shard (shutdown may run on any thread).
+#[inline]
+pub(crate) fn count(shared: &Shared, worker: Option<usize>, shard: &Shard, c: Counter) {
+    match worker {
+        Some(_) => shared.counters.add(worker, c),
+        None => count_outside(shard, c),
+    }
+}
+
+/// A thread outside the runtime counts on the shard it armed on: outside threads on
+/// different shards (`util::rand::home`) do not share a cache line.
+fn count_outside(shard: &Shard, c: Counter) {
+    // Relaxed: statistics.
+    match c {
+        Counter::Armed => drop(shard.remote_arms.fetch_add(1, Relaxed)),
+        Counter::Cancelled => drop(shard.remote_cancels.fetch_add(1, Relaxed)),
+        // Not timer counts of an outside thread (workers fire and steal; spawns are counted
+        // by `Counters` itself).
+        Counter::Spawned | Counter::Steals | Counter::Fired => {
+            debug_assert!(false, "not an outside thread's timer count")
         }
     }
 }

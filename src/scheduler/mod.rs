@@ -78,7 +78,7 @@ pub(crate) struct Shared {
     /// The I/O driver (`io::driver`); `None` in loom models that build a bare `Shared`.
     pub(crate) io: Option<crate::io::driver::Driver>,
     closed: AtomicBool,
-    /// Shutdown reached step 4 (`finish_shutdown`): the registry is closing (issue 10).
+    /// Shutdown reached step 4 (`finish_shutdown`; steps: `runtime::runtime`): the registry is closing (issue 10).
     finishing: AtomicBool,
     /// Number of worker threads still running, for `shutdown_timeout`.
     running: Mutex<usize>,
@@ -220,7 +220,7 @@ impl Shared {
 
     // ----- shutdown -----
 
-    /// Step 1: refuse new work and wake every worker so it sees the flag.
+    /// Shutdown step 1 (the steps: `runtime::runtime`): refuse new work and wake every worker so it sees the flag.
     pub(crate) fn begin_shutdown(&self) {
         self.closed.store(true, SeqCst);
         // Virtual time: pending `advance`s complete rather than wait for a dead runtime.
@@ -240,7 +240,8 @@ impl Shared {
         self.exited.notify_all();
     }
 
-    /// Step 2: wait (bounded) for the workers to exit. Returns true if all did.
+    /// Shutdown step 3: wait (bounded) for the workers to exit (each runs step 2,
+    /// `Worker::exit`). Returns true if all did.
     pub(crate) fn wait_workers(&self, deadline: Option<std::time::Instant>) -> bool {
         let mut running = lock(&self.running);
         while *running > 0 {
@@ -262,7 +263,7 @@ impl Shared {
         true
     }
 
-    /// Step 3: cancel every task that is still alive and everything still queued.
+    /// Shutdown step 4: cancel every task that is still alive and everything still queued.
     pub(crate) fn finish_shutdown(&self) {
         self.finishing.store(true, SeqCst);
         for task in self.owned.close() {

@@ -286,6 +286,7 @@ impl Worker {
         }
     }
 
+    /// Shutdown step 2 (`runtime::runtime`): drop this worker's queued work, close its shard.
     fn exit(&self) {
         // Our queued work will never run here: cancel it (drops futures and closures; their
         // panics are contained where they are dropped).

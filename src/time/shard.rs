@@ -541,8 +541,10 @@ impl Shard {
         true
     }
 
-    /// Shutdown: cancel (dropping every closure) and release every entry. Runs on the owner
-    /// thread as it exits, or on the shutting-down thread after the owner was joined.
+    /// Shutdown step 2 (`runtime::runtime`): cancel (dropping every closure) and release every
+    /// entry. Runs on the owner thread only, as it exits (`Worker::exit`). A shard whose owner
+    /// is stuck past `shutdown_timeout` is emptied from outside by `close_outside`; this
+    /// `close` then drops what is left when the owner returns.
     pub(crate) fn close(&self) {
         // SeqCst fence: our caller saw `closed`; an arm whose re-check (after its push and
         // fence, `arm::arm_remote`) did not see it is in the inbox for the pops below.
@@ -551,7 +553,7 @@ impl Shard {
         let mut all = Vec::new();
         self.staging.drain(|e| all.push(e));
         self.with_wheel(|wheel| wheel.drain(|e| all.push(e)));
-        // SAFETY: the owner has exited or is the caller (contract of `close`).
+        // SAFETY: the caller is the owner thread (contract of `close`).
         all.extend(
             self.deferred_unlinks
                 .with_mut(|v| unsafe { std::mem::take(&mut *v) }),
