@@ -72,12 +72,7 @@ pub struct Timer {
 
 impl Timer {
     fn new(entry: Arc<Entry>, shard: Arc<shard::Shard>) -> Timer {
-        let handle = TimerHandle::new(
-            entry.clone(),
-            shard,
-            crate::scheduler::arm::cancel_bookkeeping,
-            Instant::now(),
-        );
+        let handle = TimerHandle::new(entry.clone(), shard, Instant::now());
         Timer { entry, handle }
     }
 
@@ -130,12 +125,7 @@ impl Periodic {
     pub fn unarmed<F: FnMut() + Send + 'static>(tick: u64, f: F) -> Periodic {
         let entry = Entry::new_periodic(tick, 0, Instant::now(), Duration::from_millis(1), f);
         let shard = Arc::new(shard::Shard::new(Parker::new().unparker()));
-        let handle = TimerHandle::new(
-            entry.clone(),
-            shard,
-            crate::scheduler::arm::cancel_bookkeeping,
-            Instant::now(),
-        );
+        let handle = TimerHandle::new(entry.clone(), shard, Instant::now());
         Periodic { entry, handle }
     }
 

@@ -18,8 +18,8 @@ use crate::scheduler::{Notified, Shared};
 use crate::time::clock::Clock;
 use crate::time::entry::Entry;
 use crate::time::handle::TimerHandle;
-use crate::time::route::{Route, Unlink};
-use crate::time::shard::{Op, Shard};
+use crate::time::route::Route;
+use crate::time::shard::Shard;
 use std::task::Waker;
 use std::time::{Duration, Instant};
 
@@ -65,7 +65,7 @@ where
     let entry = Entry::new_queued(index as u32, f);
     count(shared, local.then_some(index), shard, Counter::Armed);
     shared.push(Notified::Timer(entry.clone()));
-    TimerHandle::new(entry, shard.clone(), cancel_bookkeeping, when)
+    TimerHandle::new(entry, shard.clone(), when)
 }
 
 fn arm_callback<F>(shared: &Arc<Shared>, when: Instant, f: F) -> TimerHandle
@@ -81,23 +81,13 @@ where
         Some(w) if std::ptr::eq(&*w.shared, &**shared) => {
             let entry = Entry::new_callback(tick, w.index as u32, f);
             arm_local(w, entry.clone(), tick);
-            TimerHandle::new(
-                entry,
-                shared.shards[w.index].clone(),
-                cancel_bookkeeping,
-                when,
-            )
+            TimerHandle::new(entry, shared.shards[w.index].clone(), when)
         }
         _ => {
             let index = crate::util::rand::home(shared.shards.len());
             let entry = Entry::new_callback(tick, index as u32, f);
             arm_remote(shared, index, entry.clone(), tick);
-            TimerHandle::new(
-                entry,
-                shared.shards[index].clone(),
-                cancel_bookkeeping,
-                when,
-            )
+            TimerHandle::new(entry, shared.shards[index].clone(), when)
         }
     })
 }
@@ -105,12 +95,8 @@ where
 /// Arms on the calling worker's own shard: staging buffer, no lock.
 fn arm_local(w: &Worker, entry: Arc<Entry>, tick: u64) {
     let shared = &*w.shared;
-    count(
-        shared,
-        Some(w.index),
-        &shared.shards[w.index],
-        Counter::Armed,
-    );
+    // `count`'s worker case, without indexing the shard it does not need.
+    shared.counters.add(Some(w.index), Counter::Armed);
     if shared.shards[w.index].owner_arm(entry, tick, &mut ToLocal::new(w)) {
         shared.watch_deadline(tick);
     }
@@ -146,12 +132,10 @@ fn arm_remote(shared: &Shared, index: usize, entry: Arc<Entry>, tick: u64) {
     }
 }
 
-/// Arms a `Sleep`'s waker entry for `when`; returns it and its shard.
-pub(crate) fn arm_waker(
-    shared: &Shared,
-    when: Instant,
-    waker: &std::task::Waker,
-) -> Option<(Arc<Entry>, Arc<Shard>)> {
+/// Arms a `Sleep`'s waker entry for `when` (`Route::arm_waker`); returns it and its shard.
+/// Inlined into that one caller: the seam's call is the only frame (measured, issue 9).
+#[inline]
+fn arm_waker(shared: &Shared, when: Instant, waker: &Waker) -> Option<(Arc<Entry>, Arc<Shard>)> {
     if shared.is_closed() {
         return None;
     }
@@ -161,38 +145,6 @@ pub(crate) fn arm_waker(
     let entry = Entry::new_waker(tick, index as u32, waker);
     arm_entry(shared, index, entry.clone(), tick);
     Some((entry, shared.shards[index].clone()))
-}
-
-/// After a won cancel: count it and get the entry out of its wheel. On the owner's thread the
-/// unlink happens now; elsewhere it is queued to the owner. An entry that never reached a
-/// wheel needs no unlink: whoever moves it there drops it instead.
-pub(crate) fn cancel_bookkeeping(entry: &Arc<Entry>, shard: &Arc<Shard>, was_staged: bool) {
-    let done = context::with_worker(|w| {
-        let w = w?;
-        let is_ours = w
-            .shared
-            .shards
-            .get(entry.shard as usize)
-            .is_some_and(|s| Arc::ptr_eq(s, shard));
-        if !is_ours {
-            return None;
-        }
-        count(&w.shared, Some(w.index), shard, Counter::Cancelled);
-        let is_owner = w.index == entry.shard as usize;
-        match (was_staged, is_owner) {
-            (true, true) => shard.owner_unstage(entry),
-            (true, false) => {}
-            (false, true) => shard.owner_unlink(entry.clone()),
-            (false, false) => shard.push_remote(Op::Unlink(entry.clone())),
-        }
-        Some(())
-    });
-    if done.is_none() {
-        count_outside(shard, Counter::Cancelled);
-        if !was_staged {
-            shard.push_remote(Op::Unlink(entry.clone()));
-        }
-    }
 }
 
 /// Counts a timer arm or cancel, the one way for every path (issue 9): on the calling
@@ -210,7 +162,7 @@ pub(crate) fn count(shared: &Shared, worker: Option<usize>, shard: &Shard, c: Co
 
 /// A thread outside the runtime counts on the shard it armed on: outside threads on
 /// different shards (`util::rand::home`) do not share a cache line.
-fn count_outside(shard: &Shard, c: Counter) {
+pub(crate) fn count_outside(shard: &Shard, c: Counter) {
     // Relaxed: statistics.
     match c {
         Counter::Armed => drop(shard.remote_arms.fetch_add(1, Relaxed)),
@@ -234,7 +186,7 @@ impl Route for Shared {
         arm_waker(self, when, waker)
     }
 
-    fn unlink(&self) -> Unlink {
-        cancel_bookkeeping
+    fn unlink(&self, entry: &Arc<Entry>, shard: &Arc<Shard>, was_staged: bool) {
+        super::cancel::cancel_bookkeeping(entry, shard, was_staged)
     }
 }

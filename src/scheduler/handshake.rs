@@ -153,6 +153,7 @@ fn steal_check(shared: &Shared, was_searching: bool) -> bool {
 
 /// R1-R3: a thread that is not worker `index` (or is another worker) puts an armed (STAGED)
 /// entry with deadline `tick` on shard `index` and wakes its owner if it sleeps past `tick`.
+#[inline]
 pub(crate) fn remote_arm(shared: &Shared, index: usize, entry: Arc<Entry>, tick: u64) {
     #[cfg(loom)]
     if crate::fault::is(Fault::ArmReadsParkedBeforePush) {

@@ -7,6 +7,8 @@
 
 // The remote-arm-vs-owner-park handshake (issue 9).
 pub(crate) mod arm;
+// TimerHandle::cancel and the won cancel's bookkeeping.
+pub(crate) mod cancel;
 pub(crate) mod handshake;
 // The thread-local current runtime and current worker.
 pub(crate) mod context;

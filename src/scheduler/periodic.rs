@@ -53,7 +53,7 @@ where
     let tick = shared.clock.deadline_tick(when);
     let entry = Entry::new_periodic(tick, index as u32, start, period, f);
     arm::arm_entry(shared, index, entry.clone(), tick);
-    TimerHandle::new(entry, shard, arm::cancel_bookkeeping, when)
+    TimerHandle::new(entry, shard, when)
 }
 
 /// A worker runs a QUEUED periodic entry (steps 2, 3 and 5).

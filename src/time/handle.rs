@@ -1,7 +1,6 @@
 //! `TimerHandle`: cancel a `call_*` callback from any thread.
 
 use super::entry::Entry;
-use super::route::Unlink;
 use super::shard::Shard;
 use crate::loom::sync::Arc;
 use std::fmt;
@@ -20,21 +19,15 @@ use std::time::Instant;
 /// ```
 #[derive(Clone)]
 pub struct TimerHandle {
-    entry: Arc<Entry>,
-    shard: Arc<Shard>,
-    /// The won cancel's bookkeeping, from the scheduler (`time::route`).
-    unlink: Unlink,
+    pub(crate) entry: Arc<Entry>,
+    /// `cancel` (`scheduler::cancel`) routes through it.
+    pub(crate) shard: Arc<Shard>,
     when: Instant,
 }
 
 impl TimerHandle {
-    pub(crate) fn new(entry: Arc<Entry>, shard: Arc<Shard>, unlink: Unlink, when: Instant) -> Self {
-        TimerHandle {
-            entry,
-            shard,
-            unlink,
-            when,
-        }
+    pub(crate) fn new(entry: Arc<Entry>, shard: Arc<Shard>, when: Instant) -> Self {
+        TimerHandle { entry, shard, when }
     }
 
     /// Armed after shutdown: already cancelled, and the closure is dropped right here (a
@@ -45,25 +38,8 @@ impl TimerHandle {
         TimerHandle {
             entry: Entry::new_dead(0),
             shard,
-            // Never called: a dead entry's cancel never wins.
-            unlink: |_, _, _| {},
             when,
         }
-    }
-
-    /// Stops the callback if it has not started. Returns `true` iff *this* call stopped it;
-    /// then it never runs and its closure (with everything it captured) is dropped before
-    /// `cancel` returns. Returns `false` if it already ran, is running, or was cancelled.
-    ///
-    /// ```
-    /// let rt = spindle::Runtime::new().unwrap();
-    /// let (tx, rx) = std::sync::mpsc::channel();
-    /// let t = rt.handle().call_soon(move || tx.send(()).unwrap());
-    /// rx.recv().unwrap();
-    /// assert!(!t.cancel()); // too late: it ran
-    /// ```
-    pub fn cancel(&self) -> bool {
-        cancel(&self.entry, &self.shard, self.unlink)
     }
 
     /// True once the callback was cancelled (by any clone, or by runtime shutdown).
@@ -93,11 +69,16 @@ impl TimerHandle {
 }
 
 /// Cancels `entry` (armed on `shard`), from any thread; true iff this call won. The winner
-/// counts it and gets the entry out of its wheel (`unlink`, the scheduler's bookkeeping). A panic in the
+/// counts it and gets the entry out of its wheel (`unlink`, the scheduler's bookkeeping:
+/// `TimerHandle::cancel` is in `scheduler::cancel`, a `Sleep` goes through `time::route`). A panic in the
 /// closure's `Drop` reaches the caller, but only after the bookkeeping: the entry never stays
 /// in its wheel until its deadline (forever for `Duration::MAX`).
 #[inline]
-pub(crate) fn cancel(entry: &Arc<Entry>, shard: &Arc<Shard>, unlink: Unlink) -> bool {
+pub(crate) fn cancel(
+    entry: &Arc<Entry>,
+    shard: &Arc<Shard>,
+    unlink: impl FnOnce(&Arc<Entry>, &Arc<Shard>, bool),
+) -> bool {
     let Some((cancelled, panic)) = entry.cancel_caught() else {
         return false;
     };

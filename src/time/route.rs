@@ -8,8 +8,10 @@
 //! buffer, another through its inbox and the park handshake), and what a won cancel must do
 //! (count it, unlink now on the owner, send an `Unlink` op otherwise).
 //!
-//! A `Sleep` or `Interval` holds its runtime as an `Arc<dyn Route>`; a `TimerHandle` holds
-//! only its entry, its shard and the [`Unlink`] function (one word, no runtime reference).
+//! A `Sleep` (and so an `Interval`) holds its runtime as an `Arc<dyn Route>`. A `TimerHandle`
+//! holds only its entry and its shard: its `cancel` is written in `scheduler::cancel` (an
+//! inherent method may live in any module of the crate), so the hot arm-then-cancel path
+//! pays no indirect call.
 
 use super::clock::Clock;
 use super::entry::Entry;
@@ -18,21 +20,20 @@ use crate::loom::sync::Arc;
 use std::task::Waker;
 use std::time::Instant;
 
-/// After a won cancel of `entry` (armed on `shard`; `was_staged`: it never reached a wheel):
-/// count the cancel and get the entry out of its wheel, from whatever thread this is.
-pub(crate) type Unlink = fn(entry: &Arc<Entry>, shard: &Arc<Shard>, was_staged: bool);
-
 /// Where a runtime's timers go. Implemented by the scheduler's shared state.
 pub(crate) trait Route: Send + Sync + 'static {
     /// The runtime's clock (pausable: virtual time).
     fn clock(&self) -> &Clock;
 
     /// Arms a `Sleep`'s waker entry for `when` on the right shard; returns it and its shard,
-    /// or `None` if the runtime has shut down.
+    /// or `None` if the runtime has shut down. (An `Option` of two `Arc`s comes back in two
+    /// registers; the caller checks the clock first.)
     fn arm_waker(&self, when: Instant, waker: &Waker) -> Option<(Arc<Entry>, Arc<Shard>)>;
 
-    /// The bookkeeping of a won cancel (see [`Unlink`]).
-    fn unlink(&self) -> Unlink;
+    /// After a won cancel of `entry` (armed on `shard`; `was_staged`: it never reached a
+    /// wheel): count the cancel and get the entry out of its wheel, from whatever thread this
+    /// is.
+    fn unlink(&self, entry: &Arc<Entry>, shard: &Arc<Shard>, was_staged: bool);
 }
 
 /// A runtime as the timer types hold it.

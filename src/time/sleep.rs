@@ -113,9 +113,15 @@ impl Sleep {
         self.route.clock()
     }
 
+    /// Takes the armed entry out (`Drop`, in `scheduler::cancel`, cancels it).
+    pub(crate) fn take_entry(&mut self) -> Option<(Arc<Entry>, Arc<Shard>)> {
+        self.entry.take()
+    }
+
     fn cancel_entry(&mut self) {
         if let Some((entry, shard)) = self.entry.take() {
-            handle::cancel(&entry, &shard, self.route.unlink());
+            let route = &self.route;
+            handle::cancel(&entry, &shard, |e, s, staged| route.unlink(e, s, staged));
         }
     }
 }
@@ -153,12 +159,6 @@ impl Future for Sleep {
         } else {
             Poll::Pending
         }
-    }
-}
-
-impl Drop for Sleep {
-    fn drop(&mut self) {
-        self.cancel_entry();
     }
 }
 
