@@ -164,7 +164,7 @@ impl Shard {
     /// Owner thread: arms a callback through the staging buffer (`Shard::owner_arm`).
     pub fn owner_arm<F: FnOnce() + Send + 'static>(&self, tick: u64, f: F, due: &mut Due) -> Timer {
         let e = Entry::new_callback(tick, 0, f);
-        self.0.owner_arm(e.clone(), tick, due);
+        self.owner().arm(e.clone(), tick, due);
         Timer::new(e, self.0.clone())
     }
 
@@ -177,7 +177,7 @@ impl Shard {
 
     /// Owner thread: one maintenance turn (`Shard::owner_turn`).
     pub fn owner_turn(&self, now: Option<u64>, due: &mut Due) -> u64 {
-        self.0.owner_turn(now, due)
+        self.owner().turn(now, due)
     }
 
     /// An idle worker fires the owner's overdue timers (`Shard::steal_overdue`).
@@ -190,7 +190,12 @@ impl Shard {
     }
 
     pub fn close(&self) {
-        self.0.close()
+        self.owner().close()
+    }
+
+    /// The model plays the owner thread: the owner side, for the call at hand.
+    fn owner(&self) -> crate::time::owner::ShardOwner {
+        crate::time::owner::ShardOwner::new(self.0.clone())
     }
 }
 
@@ -332,10 +337,9 @@ impl OneWorker {
 
     /// Worker 0 arms a callback on its own shard (staging buffer).
     pub fn owner_arm<F: FnOnce() + Send + 'static>(&self, tick: u64, f: F) -> Timer {
-        let shard = &self.shared.shards[0];
         let e = Entry::new_callback(tick, 0, f);
-        shard.owner_arm(e.clone(), tick, &mut Due::new());
-        Timer::new(e, shard.clone())
+        self.worker.owner.arm(e.clone(), tick, &mut Due::new());
+        Timer::new(e, self.shared.shards[0].clone())
     }
 
     /// The worker's sleep protocol (`Worker::park`): register, re-check, park.
@@ -345,7 +349,7 @@ impl OneWorker {
 
     /// Worker 0's maintenance turn without advancing; returns the shard's next due tick.
     pub fn owner_turn(&self) -> u64 {
-        self.shared.shards[0].owner_turn(None, &mut Due::new())
+        self.worker.owner.turn(None, &mut Due::new())
     }
 }
 
@@ -536,7 +540,7 @@ impl IoWorker {
 
     /// Worker 0's maintenance turn without advancing; returns the shard's next due tick.
     pub fn owner_turn(&self) -> u64 {
-        self.shared.shards[0].owner_turn(None, &mut Due::new())
+        self.worker.owner.turn(None, &mut Due::new())
     }
 }
 

@@ -97,7 +97,7 @@ fn arm_local(w: &Worker, entry: Arc<Entry>, tick: u64) {
     let shared = &*w.shared;
     // `count`'s worker case, without indexing the shard it does not need.
     shared.counters.add(Some(w.index), Counter::Armed);
-    if shared.shards[w.index].owner_arm(entry, tick, &mut ToLocal::new(w)) {
+    if w.owner.arm(entry, tick, &mut ToLocal::new(w)) {
         shared.watch_deadline(tick);
     }
 }

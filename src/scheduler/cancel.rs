@@ -59,9 +59,9 @@ pub(crate) fn cancel_bookkeeping(entry: &Arc<Entry>, shard: &Arc<Shard>, was_sta
         count(&w.shared, Some(w.index), shard, Counter::Cancelled);
         let is_owner = w.index == entry.shard as usize;
         match (was_staged, is_owner) {
-            (true, true) => shard.owner_unstage(entry),
+            (true, true) => w.owner.unstage(entry),
             (true, false) => {}
-            (false, true) => shard.owner_unlink(entry.clone()),
+            (false, true) => w.owner.unlink(entry.clone()),
             (false, false) => shard.push_remote(Op::Unlink(entry.clone())),
         }
         Some(())

@@ -17,6 +17,8 @@ pub(crate) mod metrics;
 pub(crate) use crate::util::queue;
 // Virtual time: the "runtime is quiet" decision.
 pub(crate) mod quiet;
+// No hostage timers: watch deadline, grace, thief pass (issue 9).
+pub(crate) mod watch;
 // Virtual time's runtime side (agents, the quiet decision's world, pending advances).
 pub(crate) mod pause;
 // call_every: arming and running a periodic entry.
@@ -206,19 +208,7 @@ impl Shared {
         }
     }
 
-    /// Wakes a sleeper if a newly armed deadline is earlier than any sleeper will look at the
-    /// timers by itself (so a stuck owner's timers still have a watcher). The caller made the
-    /// deadline visible (SeqCst) before calling: with the sleeper's registration and re-check
-    /// this is the Dekker pair of `worker::Worker::park`.
-    pub(crate) fn watch_deadline(&self, tick: u64) {
-        if self.idle.num_sleeping() > 0
-            && tick.saturating_add(self.shards[0].grace()) < self.idle.earliest_wake()
-        {
-            if let Notify::Unpark(i) = self.idle.choose_any() {
-                self.unparkers[i].unpark();
-            }
-        }
-    }
+    // `watch_deadline`: `scheduler::watch` (no hostage timers).
 
     // ----- shutdown -----
 

@@ -13,6 +13,8 @@ pub(crate) mod clock;
 pub(crate) mod entry;
 pub(crate) mod handle;
 pub(crate) mod interval;
+// The owner-only shard operations as a non-Sync type (issue 9).
+pub(crate) mod owner;
 // The period grid of call_every and Interval.
 pub(crate) mod period;
 // The seam to the scheduler: where timers go (issue 9).
