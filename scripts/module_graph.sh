@@ -6,4 +6,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo test -q --test module_graph -- --nocapture --test-threads 1 layering_has_no_cycle 2>&1 \
-    | grep -v '^running\|^test result\|^$\|^test '
+    | grep -v '^running\|^test result\|^$\|^test \|^\.*$'
