@@ -61,7 +61,7 @@ pub use runtime::handle::{
 };
 pub use runtime::metrics::RuntimeMetrics;
 // Blocking work and thread hooks (issue 14).
-pub use blocking::spawn_blocking;
+pub use runtime::blocking_api::spawn_blocking;
 pub use runtime::hooks::worker_index;
 pub use runtime::runtime::Runtime;
 pub use task::yield_now::yield_now;

@@ -40,11 +40,11 @@
 //! that run a task have finished it and exited. A submit that races with the drain sees
 //! `closed` after its push and drains the queue itself.
 
+use super::hooks;
 use super::Settings;
 use crate::loom::sync::atomic::{fence, AtomicBool, AtomicU8, AtomicUsize, Ordering::*};
 use crate::loom::sync::{lock, Arc, Condvar, Mutex};
 use crate::loom::thread;
-use crate::runtime::hooks;
 use crate::scheduler::context;
 use crate::scheduler::Shared;
 use crate::task::RawTask;

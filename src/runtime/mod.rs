@@ -2,6 +2,8 @@
 //! context, `block_on`, and [`RuntimeMetrics`].
 
 pub(crate) mod block_on;
+// spawn_blocking, its Builder settings and metrics (moved from blocking/api.rs, issue 9).
+pub(crate) mod blocking_api;
 pub(crate) mod builder;
 pub(crate) mod handle;
 pub(crate) mod hooks;
