@@ -5,7 +5,6 @@
 
 use crate::loom::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use crate::loom::sync::{lock, Arc, Mutex};
-use crate::scheduler::queue::Local;
 use crate::scheduler::worker::Worker;
 use crate::scheduler::Shared;
 use crate::task::{RawTask, Schedule};
@@ -13,6 +12,7 @@ use crate::time::clock::Clock;
 use crate::time::entry::Entry;
 use crate::time::shard::{self, DueSink, Op};
 use crate::util::parker::Parker;
+use crate::util::queue::Local;
 use crate::{Handle, JoinHandle, TimerHandle};
 use std::collections::VecDeque;
 use std::future::Future;
@@ -113,7 +113,7 @@ impl Timer {
     }
 }
 
-/// A `call_every` entry: the real entry steps a worker takes (`time::periodic::run`), with
+/// A `call_every` entry: the real entry steps a worker takes (`scheduler::periodic::run`), with
 /// the ticks passed in by the model.
 pub struct Periodic {
     entry: Arc<Entry>,
@@ -164,7 +164,7 @@ impl Shard {
     /// Owner thread: arms a callback through the staging buffer (`Shard::owner_arm`).
     pub fn owner_arm<F: FnOnce() + Send + 'static>(&self, tick: u64, f: F, due: &mut Due) -> Timer {
         let e = Entry::new_callback(tick, 0, f);
-        self.0.owner_arm(e.clone(), tick, due);
+        self.owner().arm(e.clone(), tick, due);
         Timer::new(e, self.0.clone())
     }
 
@@ -177,7 +177,7 @@ impl Shard {
 
     /// Owner thread: one maintenance turn (`Shard::owner_turn`).
     pub fn owner_turn(&self, now: Option<u64>, due: &mut Due) -> u64 {
-        self.0.owner_turn(now, due)
+        self.owner().turn(now, due)
     }
 
     /// An idle worker fires the owner's overdue timers (`Shard::steal_overdue`).
@@ -190,7 +190,12 @@ impl Shard {
     }
 
     pub fn close(&self) {
-        self.0.close()
+        self.owner().close()
+    }
+
+    /// The model plays the owner thread: the owner side, for the call at hand.
+    fn owner(&self) -> crate::time::owner::ShardOwner {
+        crate::time::owner::ShardOwner::new(self.0.clone())
     }
 }
 
@@ -300,7 +305,7 @@ impl TaskQueue {
 // ----- worker parking and remote arming -----
 
 /// A one-worker runtime without its thread: the caller plays worker 0 (`park`, maintenance
-/// turns), other threads arm through the real routing code (`time::arm::arm_entry`).
+/// turns), other threads arm through the real routing code (`scheduler::arm::arm_entry`).
 pub struct OneWorker {
     shared: Arc<Shared>,
     worker: Worker,
@@ -332,10 +337,9 @@ impl OneWorker {
 
     /// Worker 0 arms a callback on its own shard (staging buffer).
     pub fn owner_arm<F: FnOnce() + Send + 'static>(&self, tick: u64, f: F) -> Timer {
-        let shard = &self.shared.shards[0];
         let e = Entry::new_callback(tick, 0, f);
-        shard.owner_arm(e.clone(), tick, &mut Due::new());
-        Timer::new(e, shard.clone())
+        self.worker.owner.arm(e.clone(), tick, &mut Due::new());
+        Timer::new(e, self.shared.shards[0].clone())
     }
 
     /// The worker's sleep protocol (`Worker::park`): register, re-check, park.
@@ -345,16 +349,16 @@ impl OneWorker {
 
     /// Worker 0's maintenance turn without advancing; returns the shard's next due tick.
     pub fn owner_turn(&self) -> u64 {
-        self.shared.shards[0].owner_turn(None, &mut Due::new())
+        self.worker.owner.turn(None, &mut Due::new())
     }
 }
 
 impl Remote {
     /// Arms a callback on worker 0's shard from this (non-worker) thread, through the real
-    /// routing: inbox push, `parked_until` check, unpark (`time::arm::arm_entry`).
+    /// routing: inbox push, `parked_until` check, unpark (`scheduler::arm::arm_entry`).
     pub fn arm<F: FnOnce() + Send + 'static>(&self, tick: u64, f: F) -> Timer {
         let e = Entry::new_callback(tick, 0, f);
-        crate::time::arm::arm_entry(&self.0, 0, e.clone(), tick);
+        crate::scheduler::arm::arm_entry(&self.0, 0, e.clone(), tick);
         Timer::new(e, self.0.shards[0].clone())
     }
 }
@@ -424,7 +428,7 @@ impl QuietProbe {
     pub fn enter(&self) {
         self.0.enter()
     }
-    /// A worker parks (`time::pause::worker_idle`): leave, and decide if last.
+    /// A worker parks (`scheduler::pause::worker_idle`): leave, and decide if last.
     pub fn leave_and_settle(&self, world: &WorldProbe) {
         crate::scheduler::quiet::leave_and_settle(&self.0, world)
     }
@@ -536,7 +540,7 @@ impl IoWorker {
 
     /// Worker 0's maintenance turn without advancing; returns the shard's next due tick.
     pub fn owner_turn(&self) -> u64 {
-        self.shared.shards[0].owner_turn(None, &mut Due::new())
+        self.worker.owner.turn(None, &mut Due::new())
     }
 }
 
@@ -545,7 +549,7 @@ impl IoRemote {
     /// check, unpark: through the poller's waker if worker 0 waits in the poller).
     pub fn arm<F: FnOnce() + Send + 'static>(&self, tick: u64, f: F) -> Timer {
         let e = Entry::new_callback(tick, 0, f);
-        crate::time::arm::arm_entry(&self.0, 0, e.clone(), tick);
+        crate::scheduler::arm::arm_entry(&self.0, 0, e.clone(), tick);
         Timer::new(e, self.0.shards[0].clone())
     }
 
@@ -641,7 +645,7 @@ impl OneWorker {
 
     /// Worker 0 exits and closes its shard (`Shard::close`, as `Worker::exit` does).
     pub fn close_shard(&self) {
-        self.shared.shards[0].close()
+        self.worker.owner.close()
     }
 
     /// The shutting-down thread closes worker 0's shard from outside (`Shard::close_outside`,
@@ -673,7 +677,7 @@ impl Remote {
     /// `call_soon` from this (non-worker) thread: a QUEUED entry through the injector
     /// (`Shared::push_remote`: push, fence, notify, `closed` re-check).
     pub fn call_soon<F: FnOnce() + Send + 'static>(&self, f: F) -> TimerHandle {
-        crate::time::arm::call_soon(&self.0, Instant::now(), f)
+        crate::scheduler::arm::call_soon(&self.0, Instant::now(), f)
     }
 
     /// `spawn_blocking` from this thread (`Pool::submit`: push, fence, `closed` re-check).
@@ -723,13 +727,13 @@ pub fn two_workers() -> (WorkerSide, WorkerSide, Remote) {
 
 impl WorkerSide {
     /// On the calling thread as this worker: arms a callback at `tick` through the real
-    /// routing (`time::arm::arm_entry`: the worker's own shard, so `arm_local`: staging
+    /// routing (`scheduler::arm::arm_entry`: the worker's own shard, so `arm_local`: staging
     /// buffer, `next_due`, and the sleepers' watch, `Shared::watch_deadline`).
     pub fn arm_local<F: FnOnce() + Send + 'static>(&self, tick: u64, f: F) -> Timer {
         let index = self.worker.index;
-        crate::runtime::context::enter_worker(&self.worker, || {
+        crate::scheduler::context::enter_worker(&self.worker, || {
             let e = Entry::new_callback(tick, index as u32, f);
-            crate::time::arm::arm_entry(&self.shared, index, e.clone(), tick);
+            crate::scheduler::arm::arm_entry(&self.shared, index, e.clone(), tick);
             Timer::new(e, self.shared.shards[index].clone())
         })
     }

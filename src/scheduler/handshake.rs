@@ -56,8 +56,8 @@
 //!
 //! The other pair in [`decide`], the `Idle` registration against a producer's push and
 //! fence (`Shared::push_remote`), is the sleep protocol's (`scheduler::idle`); the no-hostage
-//! watch (other shards' deadlines plus grace, `Shared::watch_deadline`) enters only through
-//! [`wake_tick`].
+//! watch (other shards' deadlines plus grace, `scheduler::watch`) enters only through
+//! [`wake_tick`] and the `Idle` registration (its Dekker pair is in `watch`'s doc).
 
 use super::Shared;
 use crate::fault::Fault;
@@ -81,20 +81,8 @@ pub(crate) enum ParkDecision {
     },
 }
 
-/// The tick worker `index` wakes at by itself: its own shard's next deadline, and the other
-/// shards' next deadlines plus the grace after which it fires them in their owner's place
-/// (no hostage timers, `Shard::watch_tick`).
-pub(crate) fn wake_tick(shared: &Shared, index: usize) -> u64 {
-    let mut t = u64::MAX;
-    for (i, shard) in shared.shards.iter().enumerate() {
-        t = t.min(if i == index {
-            shard.next_due()
-        } else {
-            shard.watch_tick()
-        });
-    }
-    t
-}
+/// The tick worker `index` wakes at by itself (no hostage timers: `scheduler::watch`).
+pub(crate) use super::watch::wake_tick;
 
 /// Worker `index`'s park decision (O1-O3): publish, register, fence, re-check. Does not wait.
 /// `was_searching`: the worker was searching when it gave up (it counts other deques as
@@ -156,6 +144,7 @@ fn steal_check(shared: &Shared, was_searching: bool) -> bool {
 
 /// R1-R3: a thread that is not worker `index` (or is another worker) puts an armed (STAGED)
 /// entry with deadline `tick` on shard `index` and wakes its owner if it sleeps past `tick`.
+#[inline]
 pub(crate) fn remote_arm(shared: &Shared, index: usize, entry: Arc<Entry>, tick: u64) {
     #[cfg(loom)]
     if crate::fault::is(Fault::ArmReadsParkedBeforePush) {

@@ -10,22 +10,18 @@
 //!    overdue timers (their owners are stuck). A bounded number of workers search at once.
 //! 4. Nothing found: park (see [`Worker::park`]) until woken or the next timer deadline.
 //!
-//! **No hostage timers.** A worker parks until its own next deadline *and* until the other
-//! shards' next deadlines plus `GRACE_TICKS`, so some idle worker is awake when another
-//! worker's timers come due. An owner that arms a deadline earlier than any sleeper will look
-//! (`Shared::watch_deadline`) wakes one. Dekker pair: owner stores `next_due`, SeqCst fence
-//! (`time::arm::arm_local`), then reads the sleepers' earliest wake; a parking worker
-//! registers its wake tick, SeqCst fence (`handshake::decide`), then re-reads every shard's
-//! `next_due`. One of the two sees the other (loom: `two_workers.rs`).
+//! **No hostage timers** (watch deadline, grace, thief pass): `scheduler::watch`. The park
+//! decision and the remote-arm handshake: `scheduler::handshake`.
 
+use super::context;
 use super::metrics::Counter;
-use super::queue::Local;
 use super::{Notified, Shared};
 use crate::loom::sync::Arc;
-use crate::runtime::context;
 use crate::time::entry::Entry;
+use crate::time::owner::ShardOwner;
 use crate::time::shard::DueSink;
 use crate::util::parker::Parker;
+use crate::util::queue::Local;
 use std::cell::Cell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
@@ -42,6 +38,8 @@ pub(crate) struct Worker {
     pub(crate) index: usize,
     pub(crate) shared: Arc<Shared>,
     pub(crate) local: Local<Notified>,
+    /// This worker's own shard, owner side (only this worker holds it).
+    pub(crate) owner: ShardOwner,
     parker: Parker,
     searching: Cell<bool>,
     turn: Cell<u32>,
@@ -81,6 +79,13 @@ impl DueSink for ToLocal<'_> {
     }
 }
 
+impl ToLocal<'_> {
+    /// Whether a due callback went to the deque.
+    pub(crate) fn has_queued(&self) -> bool {
+        self.queued > 0
+    }
+}
+
 impl Drop for ToLocal<'_> {
     fn drop(&mut self) {
         for e in self.woken.drain(..) {
@@ -98,6 +103,7 @@ impl Worker {
     ) -> Worker {
         Worker {
             index,
+            owner: ShardOwner::new(shared.shards[index].clone()),
             shared,
             local,
             parker,
@@ -175,12 +181,11 @@ impl Worker {
     /// Runs this shard's maintenance turn; returns how many callbacks became runnable.
     fn maintain_timers(&self) -> usize {
         let now = self.shared.clock.now_tick();
-        let shard = &self.shared.shards[self.index];
-        if !shard.owner_turn_needed(now) {
+        if !self.owner.turn_needed(now) {
             return 0;
         }
         let mut sink = ToLocal::new(self);
-        shard.owner_turn(Some(now), &mut sink);
+        self.owner.turn(Some(now), &mut sink);
         if sink.queued > 1 {
             // A burst of due callbacks: let idle workers steal some.
             self.shared.notify_one();
@@ -200,9 +205,9 @@ impl Worker {
     }
 
     fn run_callback(&self, e: &Arc<Entry>) {
-        // call_every: run in place and re-arm (`time::periodic`).
+        // call_every: run in place and re-arm (`scheduler::periodic`).
         if e.is_periodic() {
-            return crate::time::periodic::run(&self.shared, self.index, e);
+            return super::periodic::run(&self.shared, self.index, e);
         }
         let Some(f) = e.start_firing() else { return };
         self.shared.counters.add(Some(self.index), Counter::Fired);
@@ -236,7 +241,8 @@ impl Worker {
                     return Some(t);
                 }
             }
-            if self.steal_overdue_timers() {
+            // No hostage timers: fire late owners' due timers (`watch`).
+            if super::watch::thief_pass(self) {
                 if let Some(t) = self.local.pop() {
                     return Some(t);
                 }
@@ -244,18 +250,6 @@ impl Worker {
             crate::loom::hint::spin_loop();
         }
         None
-    }
-
-    /// Fires due timers of shards whose owners are late (stuck in a long poll).
-    fn steal_overdue_timers(&self) -> bool {
-        let now = self.shared.clock.now_tick();
-        let mut sink = ToLocal::new(self);
-        for (i, shard) in self.shared.shards.iter().enumerate() {
-            if i != self.index {
-                shard.steal_overdue(now, &mut sink);
-            }
-        }
-        sink.queued > 0
     }
 
     /// Step 2 of the sleep protocol (`idle`): the decision (`handshake::decide`: publish the
@@ -267,11 +261,11 @@ impl Worker {
             super::handshake::ParkDecision::Stay { leave } => return self.left_sleepers(leave),
             super::handshake::ParkDecision::Sleep { deadline, .. } => deadline,
         };
-        // Virtual time: stop counting as running; the last to stop decides (`time::pause`).
-        crate::time::pause::worker_idle(shared);
+        // Virtual time: stop counting as running; the last to stop decides (`scheduler::pause`).
+        super::pause::worker_idle(shared);
         // I/O (`io::park`): wait in the OS poller if no other worker does, else the condvar.
         let had_io = crate::io::park::park(shared, &self.parker, deadline);
-        crate::time::pause::worker_busy(shared);
+        super::pause::worker_busy(shared);
         self.left_sleepers(super::handshake::retract(shared, self.index));
         if had_io {
             // Hand the poller on: an idle worker takes it while we run (`io::park`).
@@ -287,6 +281,7 @@ impl Worker {
         }
     }
 
+    /// Shutdown step 2 (`runtime::runtime`): drop this worker's queued work, close its shard.
     fn exit(&self) {
         // Our queued work will never run here: cancel it (drops futures and closures; their
         // panics are contained where they are dropped).
@@ -296,7 +291,7 @@ impl Worker {
         while let Some(n) = self.local.pop() {
             crate::util::panic::contain(|| n.cancel(&self.shared));
         }
-        self.shared.shards[self.index].close();
+        self.owner.close();
     }
 }
 

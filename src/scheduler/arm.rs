@@ -7,17 +7,20 @@
 //! look at the timers wakes one (`Shared::watch_deadline`), so no timer is hostage to a stuck
 //! owner.
 
-use super::entry::Entry;
-use super::handle::TimerHandle;
-use super::shard::Shard;
+use super::context;
 use crate::fault::Fault;
 use crate::loom::sync::atomic::{fence, Ordering::Relaxed, Ordering::SeqCst};
 use crate::loom::sync::Arc;
-use crate::runtime::context;
 use crate::scheduler::metrics::Counter;
 use crate::scheduler::worker::ToLocal;
 use crate::scheduler::worker::Worker;
 use crate::scheduler::{Notified, Shared};
+use crate::time::clock::Clock;
+use crate::time::entry::Entry;
+use crate::time::handle::TimerHandle;
+use crate::time::route::Route;
+use crate::time::shard::Shard;
+use std::task::Waker;
 use std::time::{Duration, Instant};
 
 pub(crate) fn call_later<F>(shared: &Arc<Shared>, delay: Duration, f: F) -> TimerHandle
@@ -60,7 +63,7 @@ where
         return TimerHandle::dead(shard.clone(), when, f);
     }
     let entry = Entry::new_queued(index as u32, f);
-    shared.counters.add(local.then_some(index), Counter::Armed);
+    count(shared, local.then_some(index), shard, Counter::Armed);
     shared.push(Notified::Timer(entry.clone()));
     TimerHandle::new(entry, shard.clone(), when)
 }
@@ -92,8 +95,9 @@ where
 /// Arms on the calling worker's own shard: staging buffer, no lock.
 fn arm_local(w: &Worker, entry: Arc<Entry>, tick: u64) {
     let shared = &*w.shared;
+    // `count`'s worker case, without indexing the shard it does not need.
     shared.counters.add(Some(w.index), Counter::Armed);
-    if shared.shards[w.index].owner_arm(entry, tick, &mut ToLocal::new(w)) {
+    if w.owner.arm(entry, tick, &mut ToLocal::new(w)) {
         // SeqCst fence, spindle's own (issue 10): `owner_arm`'s store of `next_due`, fence,
         // then the read of the sleepers (`watch_deadline`), against a parking worker's
         // registration, fence, read of every `next_due` (`handshake::decide`). SeqCst
@@ -109,9 +113,9 @@ fn arm_local(w: &Worker, entry: Arc<Entry>, tick: u64) {
 }
 
 /// Puts an armed (STAGED) entry on shard `index` from whatever thread we are on.
-pub(crate) fn arm_entry(shared: &Arc<Shared>, index: usize, entry: Arc<Entry>, tick: u64) {
+pub(crate) fn arm_entry(shared: &Shared, index: usize, entry: Arc<Entry>, tick: u64) {
     let armed_locally = context::with_worker(|w| match w {
-        Some(w) if std::ptr::eq(&*w.shared, &**shared) && w.index == index => {
+        Some(w) if std::ptr::eq(&*w.shared, shared) && w.index == index => {
             arm_local(w, entry.clone(), tick);
             true
         }
@@ -125,11 +129,7 @@ pub(crate) fn arm_entry(shared: &Arc<Shared>, index: usize, entry: Arc<Entry>, t
 fn arm_remote(shared: &Shared, index: usize, entry: Arc<Entry>, tick: u64) {
     let shard = &shared.shards[index];
     let worker = context::worker_index(shared);
-    match worker {
-        Some(_) => shared.counters.add(worker, Counter::Armed),
-        // Relaxed: a statistic; counted on the shard to keep outside threads apart.
-        None => drop(shard.remote_arms.fetch_add(1, Relaxed)),
-    }
+    count(shared, worker, shard, Counter::Armed);
     // The remote-arm-vs-owner-park handshake (push, fence, read `parked_until`, unpark).
     crate::scheduler::handshake::remote_arm(shared, index, entry.clone(), tick);
     shared.watch_deadline(tick);
@@ -138,16 +138,14 @@ fn arm_remote(shared: &Shared, index: usize, entry: Arc<Entry>, tick: u64) {
     // `cancel_and_wake`: a `Sleep` armed here completes (its poll re-checks the phase).
     if recheck && shared.is_closed() && entry.cancel_and_wake().is_some() {
         // Raced with shutdown, which may have closed the shard before our push.
-        shared.counters.add(worker, Counter::Cancelled);
+        count(shared, worker, shard, Counter::Cancelled);
     }
 }
 
-/// Arms a `Sleep`'s waker entry for `when`; returns it and its shard.
-pub(crate) fn arm_waker(
-    shared: &Arc<Shared>,
-    when: Instant,
-    waker: &std::task::Waker,
-) -> Option<(Arc<Entry>, Arc<Shard>)> {
+/// Arms a `Sleep`'s waker entry for `when` (`Route::arm_waker`); returns it and its shard.
+/// Inlined into that one caller: the seam's call is the only frame (measured, issue 9).
+#[inline]
+fn arm_waker(shared: &Shared, when: Instant, waker: &Waker) -> Option<(Arc<Entry>, Arc<Shard>)> {
     if shared.is_closed() {
         return None;
     }
@@ -157,4 +155,48 @@ pub(crate) fn arm_waker(
     let entry = Entry::new_waker(tick, index as u32, waker);
     arm_entry(shared, index, entry.clone(), tick);
     Some((entry, shared.shards[index].clone()))
+}
+
+/// Counts a timer arm or cancel, the one way for every path (issue 9): on the calling
+/// worker's own counter block if it is a worker of this runtime (`worker`, a plain store),
+/// otherwise on the shard's counters for threads outside the runtime (`count_outside`).
+/// Fires are counted by the workers only; shutdown's cancels by `Shard::count_shutdown_cancels`,
+/// also on the shard (shutdown may run on any thread).
+#[inline]
+pub(crate) fn count(shared: &Shared, worker: Option<usize>, shard: &Shard, c: Counter) {
+    match worker {
+        Some(_) => shared.counters.add(worker, c),
+        None => count_outside(shard, c),
+    }
+}
+
+/// A thread outside the runtime counts on the shard it armed on: outside threads on
+/// different shards (`util::rand::home`) do not share a cache line.
+pub(crate) fn count_outside(shard: &Shard, c: Counter) {
+    // Relaxed: statistics.
+    match c {
+        Counter::Armed => drop(shard.remote_arms.fetch_add(1, Relaxed)),
+        Counter::Cancelled => drop(shard.remote_cancels.fetch_add(1, Relaxed)),
+        // Not timer counts of an outside thread (workers fire and steal; spawns are counted
+        // by `Counters` itself).
+        Counter::Spawned | Counter::Steals | Counter::Fired => {
+            debug_assert!(false, "not an outside thread's timer count")
+        }
+    }
+}
+
+/// The seam `time/` routes through (`time::route`): a runtime's shared state.
+impl Route for Shared {
+    #[inline]
+    fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    fn arm_waker(&self, when: Instant, waker: &Waker) -> Option<(Arc<Entry>, Arc<Shard>)> {
+        arm_waker(self, when, waker)
+    }
+
+    fn unlink(&self, entry: &Arc<Entry>, shard: &Arc<Shard>, was_staged: bool) {
+        super::cancel::cancel_bookkeeping(entry, shard, was_staged)
+    }
 }
