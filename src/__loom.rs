@@ -621,10 +621,17 @@ impl OneWorker {
     /// A one-worker runtime whose blocking pool is at its limit (every thread busy, modelled
     /// as a limit of 0: a submit starts no thread, its task waits in the queue).
     pub fn with_pool_at_limit() -> OneWorker {
+        OneWorker::with_pool(0, Duration::from_secs(10))
+    }
+
+    /// A one-worker runtime whose blocking pool starts at most `max_threads` threads, each
+    /// exiting after `keep_alive` idle (zero: as soon as it finds the queue empty).
+    pub fn with_pool(max_threads: usize, keep_alive: Duration) -> OneWorker {
         let local = Local::new();
         let parker = Parker::new();
         let settings = crate::blocking::Settings {
-            max_threads: 0,
+            max_threads,
+            keep_alive,
             ..Default::default()
         };
         let shared = Arc::new(Shared::new(
@@ -670,6 +677,11 @@ impl OneWorker {
     /// Shutdown of the blocking pool (`Pool::close`): `closed`, drain, wake its threads.
     pub fn close_pool(&self) {
         self.shared.blocking.close()
+    }
+
+    /// After `close_pool`: waits until every pool thread exited (`Pool::wait`).
+    pub fn wait_pool(&self) {
+        self.shared.blocking.wait(None);
     }
 }
 

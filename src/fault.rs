@@ -109,6 +109,10 @@ pub enum Fault {
     PoolCloseSkipsFence,
     /// `blocking::Pool::submit` leaves out its fence after the push (S1).
     PoolSubmitSkipsFence,
+    /// A blocking-pool thread exiting (keep-alive over) leaves out its fence between giving
+    /// back its unit of `alive` and re-checking the queue (T5): a submitter that found the
+    /// pool at its limit leaves its task, and the exiting thread misses it (lost wakeup).
+    PoolExitSkipsFence,
     /// A blocking-pool thread going idle leaves out its fence between publishing its slot
     /// and re-checking the queue (T2): it may miss a task whose submitter missed the slot.
     PoolIdleSkipsFence,

@@ -174,7 +174,7 @@ fn seeded_reason(fault: Fault) -> &'static str {
         Fault::PoolCloseSkipsFence | Fault::PoolSubmitSkipsFence => {
             "a task submitted while the pool closed was never cancelled"
         }
-        Fault::ParkSkipsFence | Fault::PoolIdleSkipsFence => DEADLOCK,
+        Fault::ParkSkipsFence | Fault::PoolIdleSkipsFence | Fault::PoolExitSkipsFence => DEADLOCK,
         Fault::OwnerArmSkipsWatchFence => "a sleeper parked past the new timer's watch",
         Fault::SleeperKeepsSearching => "woke nobody",
         other => panic!("no expected failure recorded for {other:?}: add it to `seeded_reason`"),

@@ -182,3 +182,35 @@ fn fences_spawn_blocking_vs_pool_close_catches_close_without_fence() {
 fn fences_spawn_blocking_vs_pool_close_catches_submit_without_fence() {
     model_catches(Fault::PoolSubmitSkipsFence, spawn_blocking_vs_pool_close);
 }
+
+/// The blocking pool's T5 (`Pool::work`: an exiting thread gives back its unit of `alive`,
+/// fence, re-checks the queue) against a submit that finds the pool at its limit (push,
+/// fence, no idle slot, `take_budget` fails). A pool of one thread with a zero keep-alive:
+/// the thread runs the first task and exits as soon as the queue looks empty, while another
+/// `spawn_blocking` races its exit. Both tasks run: a lost task leaves this thread waiting
+/// on its JoinHandle, which loom reports as a deadlock.
+fn spawn_blocking_vs_thread_exiting() {
+    let w = OneWorker::with_pool(1, std::time::Duration::ZERO);
+    let remote = w.remote();
+    let runs = Counter::new();
+    let (a, b) = (runs.clone(), runs.clone());
+    let first = remote.spawn_blocking(move || a.inc());
+    let second = remote.spawn_blocking(move || b.inc());
+    spindle::__loom::foreign_block_on(async {
+        first.await.unwrap();
+        second.await.unwrap();
+    });
+    assert_eq!(runs.get(), 2);
+    w.close_pool();
+    w.wait_pool();
+}
+
+#[test]
+fn fences_spawn_blocking_vs_thread_exiting() {
+    model(spawn_blocking_vs_thread_exiting);
+}
+
+#[test]
+fn fences_spawn_blocking_vs_thread_exiting_catches_exit_without_fence() {
+    model_catches(Fault::PoolExitSkipsFence, spawn_blocking_vs_thread_exiting);
+}

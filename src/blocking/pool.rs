@@ -262,11 +262,13 @@ impl Pool {
             }
             // EXITED: T5. The fence is needed although `alive` is an RMW on both sides: a
             // submitter whose `take_budget` CAS failed (pool at `max`) wrote nothing we could
-            // read, so only the fences order its push before our re-check. No loom twin yet:
-            // loom's timed park never times out, so an exit is reachable only with a zero
-            // keep-alive (every idle thread exits at once), a model not written.
+            // read, so only the fences order its push before our re-check (loom:
+            // `fences_spawn_blocking_vs_thread_exiting`, with a zero keep-alive).
             self.alive.fetch_sub(1, SeqCst);
-            fence(SeqCst);
+            // seeded fault (loom only): `PoolExitSkipsFence` leaves it out.
+            if !crate::fault::is(crate::fault::Fault::PoolExitSkipsFence) {
+                fence(SeqCst);
+            }
             if self.is_closed() || self.queue.is_empty() || !self.take_budget() {
                 return;
             }
