@@ -17,6 +17,8 @@ pub(crate) mod metrics;
 pub(crate) use crate::util::queue;
 // Virtual time: the "runtime is quiet" decision.
 pub(crate) mod quiet;
+// What other threads may touch of one worker (issue 9).
+pub(crate) mod remote;
 // No hostage timers: watch deadline, grace, thief pass (issue 9).
 pub(crate) mod watch;
 // Virtual time's runtime side (agents, the quiet decision's world, pending advances).
@@ -33,10 +35,12 @@ use crate::task::{JoinHandle, RawTask, Schedule};
 use crate::time::clock::Clock;
 use crate::time::entry::Entry;
 use crate::time::shard::Shard;
+use crate::util::park_deadline::{ParkDeadline, ParkView};
 use crate::util::parker::Unparker;
 use idle::{Idle, Notify};
 use metrics::Counters;
 use queue::{Injector, Stealer};
+use remote::Remote;
 use std::any::Any;
 use std::future::Future;
 
@@ -55,7 +59,9 @@ impl Notified {
             Notified::Task(t) => t.shutdown(),
             Notified::Timer(e) => {
                 if e.cancel().is_some() {
-                    shared.shards[e.shard as usize].count_shutdown_cancels(1);
+                    shared.remotes[e.shard as usize]
+                        .shard
+                        .count_shutdown_cancels(1);
                 }
             }
         }
@@ -67,10 +73,9 @@ pub(crate) type PanicHook = dyn Fn(Box<dyn Any + Send>) + Send + Sync;
 /// Everything the workers, handles and tasks of one runtime share.
 pub(crate) struct Shared {
     pub(crate) injector: Injector<Notified>,
-    pub(crate) stealers: Box<[Stealer<Notified>]>,
-    pub(crate) unparkers: Box<[Unparker]>,
+    /// One per worker: its stealer, unparker, shard and park deadline (`remote`).
+    pub(crate) remotes: Box<[Remote]>,
     pub(crate) idle: Idle,
-    pub(crate) shards: Box<[Arc<Shard>]>,
     pub(crate) owned: OwnedTasks,
     pub(crate) clock: Clock,
     pub(crate) counters: Counters,
@@ -100,16 +105,25 @@ impl Shared {
         let workers = stealers.len();
         // Thieves' grace and look rate, with a wall-clock floor whatever the tick (issue 10).
         let watch = crate::time::shard::watch_ticks(&clock);
-        let shards = unparkers
-            .iter()
-            .map(|u| Arc::new(Shard::with_watch(u.clone(), watch)))
+        let remotes = Vec::from(stealers)
+            .into_iter()
+            .zip(Vec::from(unparkers))
+            .map(|(steal, unpark)| {
+                let parked_until = Arc::new(ParkDeadline::new());
+                let view = ParkView::new(parked_until.clone());
+                let shard = Arc::new(Shard::with_watch(unpark.clone(), view, watch));
+                Remote {
+                    steal,
+                    unpark,
+                    shard,
+                    parked_until,
+                }
+            })
             .collect();
         Shared {
             injector: Injector::new(),
-            stealers,
-            unparkers,
+            remotes,
             idle: Idle::new(workers),
-            shards,
             owned: OwnedTasks::new(workers),
             clock,
             counters: Counters::new(workers),
@@ -131,7 +145,7 @@ impl Shared {
     }
 
     pub(crate) fn workers(&self) -> usize {
-        self.stealers.len()
+        self.remotes.len()
     }
 
     pub(crate) fn is_closed(&self) -> bool {
@@ -198,7 +212,7 @@ impl Shared {
 
     pub(crate) fn notify_one(&self) {
         if let Notify::Unpark(i) = self.idle.choose_to_notify() {
-            self.unparkers[i].unpark();
+            self.remotes[i].unpark.unpark();
         }
     }
 
@@ -218,10 +232,10 @@ impl Shared {
         // Virtual time: pending `advance`s complete rather than wait for a dead runtime.
         crate::scheduler::pause::on_shutdown(self);
         for i in self.idle.take_all() {
-            self.unparkers[i].unpark();
+            self.remotes[i].unpark.unpark();
         }
-        for u in self.unparkers.iter() {
-            u.unpark();
+        for r in self.remotes.iter() {
+            r.unpark.unpark();
         }
     }
 
@@ -267,16 +281,16 @@ impl Shared {
         // skipped when all did (it would only add steps to the loom models).
         if *lock(&self.running) > 0 {
             let scratch = queue::Local::new();
-            for s in self.stealers.iter() {
-                while let Some(n) = s.steal_into(&scratch) {
+            for r in self.remotes.iter() {
+                while let Some(n) = r.steal.steal_into(&scratch) {
                     crate::util::panic::contain(|| n.cancel(self));
                     while let Some(n) = scratch.pop() {
                         crate::util::panic::contain(|| n.cancel(self));
                     }
                 }
             }
-            for shard in self.shards.iter() {
-                shard.close_outside();
+            for r in self.remotes.iter() {
+                r.shard.close_outside();
             }
         }
         // SeqCst fence (spindle's own, not the queue's): `closed` was stored before it; a
