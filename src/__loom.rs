@@ -339,7 +339,7 @@ impl OneWorker {
     pub fn owner_arm<F: FnOnce() + Send + 'static>(&self, tick: u64, f: F) -> Timer {
         let e = Entry::new_callback(tick, 0, f);
         self.worker.owner.arm(e.clone(), tick, &mut Due::new());
-        Timer::new(e, self.shared.shards[0].clone())
+        Timer::new(e, self.shared.remotes[0].shard.clone())
     }
 
     /// The worker's sleep protocol (`Worker::park`): register, re-check, park.
@@ -359,7 +359,7 @@ impl Remote {
     pub fn arm<F: FnOnce() + Send + 'static>(&self, tick: u64, f: F) -> Timer {
         let e = Entry::new_callback(tick, 0, f);
         crate::scheduler::arm::arm_entry(&self.0, 0, e.clone(), tick);
-        Timer::new(e, self.0.shards[0].clone())
+        Timer::new(e, self.0.remotes[0].shard.clone())
     }
 }
 
@@ -550,7 +550,7 @@ impl IoRemote {
     pub fn arm<F: FnOnce() + Send + 'static>(&self, tick: u64, f: F) -> Timer {
         let e = Entry::new_callback(tick, 0, f);
         crate::scheduler::arm::arm_entry(&self.0, 0, e.clone(), tick);
-        Timer::new(e, self.0.shards[0].clone())
+        Timer::new(e, self.0.remotes[0].shard.clone())
     }
 
     /// The OS reports `source` readable (the poller's next wait returns with it).
@@ -658,7 +658,7 @@ impl OneWorker {
     /// The shutting-down thread closes worker 0's shard from outside (`Shard::close_outside`,
     /// as `finish_shutdown` does for a worker stuck past `shutdown_timeout`).
     pub fn close_shard_outside(&self) {
-        self.shared.shards[0].close_outside()
+        self.shared.remotes[0].shard.close_outside()
     }
 
     /// Worker 0 has exited (its `ExitGuard`: counted out), as before step 3 of a shutdown
@@ -746,7 +746,7 @@ impl WorkerSide {
         crate::scheduler::context::enter_worker(&self.worker, || {
             let e = Entry::new_callback(tick, index as u32, f);
             crate::scheduler::arm::arm_entry(&self.shared, index, e.clone(), tick);
-            Timer::new(e, self.shared.shards[index].clone())
+            Timer::new(e, self.shared.remotes[index].shard.clone())
         })
     }
 
@@ -774,6 +774,6 @@ impl WorkerSide {
 
     /// Ticks late before idle workers watch this worker's shard (`Shard::grace`).
     pub fn grace(&self) -> u64 {
-        self.shared.shards[self.worker.index].grace()
+        self.shared.remotes[self.worker.index].shard.grace()
     }
 }

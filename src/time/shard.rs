@@ -30,6 +30,7 @@ use super::wheel::Wheel;
 use crate::loom::cell::UnsafeCell;
 use crate::loom::sync::atomic::{fence, AtomicPtr, AtomicU64, AtomicU8, AtomicUsize, Ordering::*};
 use crate::loom::sync::Arc;
+use crate::util::park_deadline::{ParkDeadline, ParkView};
 use crate::util::parker::Unparker;
 use crate::util::queue::Injector;
 use std::ptr;
@@ -73,9 +74,6 @@ const INBOX_DRAIN_BATCH: usize = 1024;
 #[cfg(loom)]
 const INBOX_DRAIN_BATCH: usize = 2;
 
-/// `parked_until` value while the owner is not parked.
-pub(crate) const NOT_PARKED: u64 = 0;
-
 /// Work sent to a shard from another thread.
 pub(crate) enum Op {
     Arm(Arc<Entry>),
@@ -98,8 +96,9 @@ pub(crate) struct Shard {
     inbox_due: AtomicU64,
     /// See invariant 3. Written by the owner thread only.
     next_due: AtomicU64,
-    /// The tick the parked owner wakes at by itself; `NOT_PARKED` while running.
-    pub(crate) parked_until: AtomicU64,
+    /// Read-only view of the owner's park deadline (`scheduler::remote::Remote::parked_until`),
+    /// for the inbox-reclaim hint in `push_remote`.
+    owner_park: ParkView,
     /// The last tick a thief looked at this shard (rate limit).
     last_steal: AtomicU64,
     /// Ticks late before thieves step in, and ticks between two looks (`watch_ticks`).
@@ -226,11 +225,17 @@ impl<F: FnMut(Arc<Entry>)> DueSink for F {
 impl Shard {
     #[cfg_attr(not(loom), allow(dead_code))] // loom models build bare shards
     pub(crate) fn new(owner: Unparker) -> Shard {
-        Shard::with_watch(owner, (GRACE_TICKS, 1))
+        // A bare shard's owner never parks through the handshake: `NOT_PARKED` forever.
+        let park = ParkView::new(Arc::new(ParkDeadline::new()));
+        Shard::with_watch(owner, park, (GRACE_TICKS, 1))
     }
 
     /// A shard whose thieves use `(grace, rate)` ticks (see `watch_ticks`).
-    pub(crate) fn with_watch(owner: Unparker, (grace, rate): (u64, u64)) -> Shard {
+    pub(crate) fn with_watch(
+        owner: Unparker,
+        owner_park: ParkView,
+        (grace, rate): (u64, u64),
+    ) -> Shard {
         Shard {
             grace,
             rate,
@@ -243,7 +248,7 @@ impl Shard {
             inbox: Injector::new(),
             inbox_due: AtomicU64::new(u64::MAX),
             next_due: AtomicU64::new(u64::MAX),
-            parked_until: AtomicU64::new(NOT_PARKED),
+            owner_park,
             last_steal: AtomicU64::new(0),
             remote_arms: AtomicU64::new(0),
             remote_cancels: AtomicU64::new(0),
@@ -490,9 +495,9 @@ impl Shard {
         if queued % INBOX_DRAIN_BATCH == 0 {
             self.owner.unpark();
             // A parked owner wakes and drains it itself. One that is running may be stuck in
-            // a long poll: reclaim now rather than at its return. (Relaxed: a hint; a stale
+            // a long poll: reclaim now rather than at its return. (A Relaxed hint: a stale
             // value only moves one reclaim to the owner or to us.)
-            if self.parked_until.load(Relaxed) == NOT_PARKED {
+            if self.owner_park.owner_running() {
                 self.reclaim_inbox();
             }
         }
