@@ -1,6 +1,6 @@
 //! spindle's own SeqCst fences (issue 10). Each Dekker pair between a queue push and a pop
 //! (or `is_empty`) on another thread carries a fence on both sides; the loom queue stand-in
-//! (`scheduler/queue.rs`) is no stronger than crossbeam's contract (a push happens-before
+//! (`util/queue.rs`) is no stronger than crossbeam's contract (a push happens-before
 //! the pop that takes its item, nothing more), so each model below fails when one fence of
 //! its pair is left out (the twins). `Worker::park`'s fence is twinned in `parking.rs`.
 #![cfg(loom)]
