@@ -11,6 +11,7 @@ use crate::scheduler::Shared;
 use crate::task::{RawTask, Schedule};
 use crate::time::clock::Clock;
 use crate::time::entry::Entry;
+use crate::time::pool::EntryRef;
 use crate::time::shard::{self, DueSink, Op};
 use crate::util::parker::Parker;
 use crate::{Handle, JoinHandle, TimerHandle};
@@ -33,17 +34,17 @@ fn run_entry(e: &Entry) -> bool {
     let Some(f) = e.start_firing() else {
         return false;
     };
-    f();
+    f.call();
     e.finish_firing();
     true
 }
 
 /// Due callback entries handed out by a maintenance turn or a thief (a worker's run queue).
 #[derive(Default)]
-pub struct Due(Vec<Arc<Entry>>);
+pub struct Due(Vec<EntryRef>);
 
 impl DueSink for Due {
-    fn queued(&mut self, entry: Arc<Entry>) {
+    fn queued(&mut self, entry: EntryRef) {
         self.0.push(entry);
     }
 }
@@ -66,12 +67,12 @@ impl Due {
 
 /// A callback timer: the entry plus its public `TimerHandle`.
 pub struct Timer {
-    entry: Arc<Entry>,
+    entry: EntryRef,
     handle: TimerHandle,
 }
 
 impl Timer {
-    fn new(entry: Arc<Entry>, shard: Arc<shard::Shard>) -> Timer {
+    fn new(entry: EntryRef, shard: Arc<shard::Shard>) -> Timer {
         let handle = TimerHandle::new(entry.clone(), shard, Instant::now());
         Timer { entry, handle }
     }
@@ -109,14 +110,14 @@ impl Timer {
     /// References to the entry held by the runtime side (staging, inbox, wheel, queues).
     pub fn runtime_refs(&self) -> usize {
         // One for `entry`, one inside `handle`.
-        Arc::strong_count(&self.entry) - 2
+        EntryRef::count(&self.entry) - 2
     }
 }
 
 /// A `call_every` entry: the real entry steps a worker takes (`time::periodic::run`), with
 /// the ticks passed in by the model.
 pub struct Periodic {
-    entry: Arc<Entry>,
+    entry: EntryRef,
     handle: TimerHandle,
 }
 

@@ -18,7 +18,7 @@ use crate::runtime::context;
 use crate::task::owned::OwnedTasks;
 use crate::task::{JoinHandle, RawTask, Schedule};
 use crate::time::clock::Clock;
-use crate::time::entry::Entry;
+use crate::time::pool::EntryRef;
 use crate::time::shard::Shard;
 use crate::util::parker::Unparker;
 use idle::{Idle, Notify};
@@ -31,7 +31,7 @@ use std::future::Future;
 pub(crate) enum Notified {
     Task(Arc<dyn RawTask>),
     /// A due `call_*` callback (QUEUED).
-    Timer(Arc<Entry>),
+    Timer(EntryRef),
 }
 
 impl Notified {

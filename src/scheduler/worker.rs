@@ -23,7 +23,7 @@ use super::{Notified, Shared};
 use crate::loom::sync::atomic::{fence, Ordering::SeqCst};
 use crate::loom::sync::Arc;
 use crate::runtime::context;
-use crate::time::entry::Entry;
+use crate::time::pool::EntryRef;
 use crate::time::shard::{DueSink, NOT_PARKED};
 use crate::util::parker::Parker;
 use std::cell::Cell;
@@ -53,7 +53,7 @@ pub(crate) struct Worker {
 pub(crate) struct ToLocal<'a> {
     worker: &'a Worker,
     queued: usize,
-    woken: Vec<Arc<Entry>>,
+    woken: Vec<EntryRef>,
 }
 
 impl<'a> ToLocal<'a> {
@@ -67,12 +67,12 @@ impl<'a> ToLocal<'a> {
 }
 
 impl DueSink for ToLocal<'_> {
-    fn queued(&mut self, entry: Arc<Entry>) {
+    fn queued(&mut self, entry: EntryRef) {
         self.worker.local.push(Notified::Timer(entry));
         self.queued += 1;
     }
 
-    fn woken(&mut self, entry: Arc<Entry>) {
+    fn woken(&mut self, entry: EntryRef) {
         self.worker
             .shared
             .counters
@@ -199,14 +199,14 @@ impl Worker {
         }
     }
 
-    fn run_callback(&self, e: &Arc<Entry>) {
+    fn run_callback(&self, e: &EntryRef) {
         // call_every: run in place and re-arm (`time::periodic`).
         if e.is_periodic() {
             return crate::time::periodic::run(&self.shared, self.index, e);
         }
         let Some(f) = e.start_firing() else { return };
         self.shared.counters.add(Some(self.index), Counter::Fired);
-        let result = catch_unwind(AssertUnwindSafe(f));
+        let result = catch_unwind(AssertUnwindSafe(|| f.call()));
         e.finish_firing();
         if let Err(payload) = result {
             report_callback_panic(&self.shared, e.callback_name(), payload);

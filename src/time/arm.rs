@@ -9,6 +9,7 @@
 
 use super::entry::Entry;
 use super::handle::TimerHandle;
+use super::pool::EntryRef;
 use super::shard::{Op, Shard};
 use crate::fault::Fault;
 use crate::loom::sync::atomic::{Ordering::Relaxed, Ordering::SeqCst};
@@ -90,7 +91,7 @@ where
 }
 
 /// Arms on the calling worker's own shard: staging buffer, no lock.
-fn arm_local(w: &Worker, entry: Arc<Entry>, tick: u64) {
+fn arm_local(w: &Worker, entry: EntryRef, tick: u64) {
     let shared = &*w.shared;
     shared.counters.add(Some(w.index), Counter::Armed);
     if shared.shards[w.index].owner_arm(entry, tick, &mut ToLocal::new(w)) {
@@ -99,7 +100,7 @@ fn arm_local(w: &Worker, entry: Arc<Entry>, tick: u64) {
 }
 
 /// Puts an armed (STAGED) entry on shard `index` from whatever thread we are on.
-pub(crate) fn arm_entry(shared: &Arc<Shared>, index: usize, entry: Arc<Entry>, tick: u64) {
+pub(crate) fn arm_entry(shared: &Arc<Shared>, index: usize, entry: EntryRef, tick: u64) {
     let armed_locally = context::with_worker(|w| match w {
         Some(w) if std::ptr::eq(&*w.shared, &**shared) && w.index == index => {
             arm_local(w, entry.clone(), tick);
@@ -112,7 +113,7 @@ pub(crate) fn arm_entry(shared: &Arc<Shared>, index: usize, entry: Arc<Entry>, t
     }
 }
 
-fn arm_remote(shared: &Shared, index: usize, entry: Arc<Entry>, tick: u64) {
+fn arm_remote(shared: &Shared, index: usize, entry: EntryRef, tick: u64) {
     let shard = &shared.shards[index];
     let worker = context::worker_index(shared);
     match worker {
@@ -151,7 +152,7 @@ pub(crate) fn arm_waker(
     shared: &Arc<Shared>,
     when: Instant,
     waker: &std::task::Waker,
-) -> Option<(Arc<Entry>, Arc<Shard>)> {
+) -> Option<(EntryRef, Arc<Shard>)> {
     if shared.is_closed() {
         return None;
     }

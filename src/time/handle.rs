@@ -1,6 +1,7 @@
 //! `TimerHandle`: cancel a `call_*` callback from any thread.
 
 use super::entry::Entry;
+use super::pool::EntryRef;
 use super::shard::{Op, Shard};
 use crate::loom::sync::atomic::Ordering::Relaxed;
 use crate::loom::sync::Arc;
@@ -22,14 +23,30 @@ use std::time::Instant;
 /// ```
 #[derive(Clone)]
 pub struct TimerHandle {
-    entry: Arc<Entry>,
+    entry: EntryRef,
+    /// The entry's generation when this handle was made (pool invariant P5).
+    gen: u32,
     shard: Arc<Shard>,
     when: Instant,
 }
 
 impl TimerHandle {
-    pub(crate) fn new(entry: Arc<Entry>, shard: Arc<Shard>, when: Instant) -> Self {
-        TimerHandle { entry, shard, when }
+    pub(crate) fn new(entry: EntryRef, shard: Arc<Shard>, when: Instant) -> Self {
+        let gen = entry.gen;
+        TimerHandle {
+            entry,
+            gen,
+            shard,
+            when,
+        }
+    }
+
+    /// Whether the entry is still the timer this handle was made for (pool invariant P5:
+    /// always true while the handle's count keeps the block; checked anyway, so that a
+    /// stale handle never acts on the next timer in its block).
+    fn current(&self) -> bool {
+        // seeded fault (loom only): `HandleSkipsGeneration` trusts any block.
+        self.entry.gen == self.gen || crate::fault::is(crate::fault::Fault::HandleSkipsGeneration)
     }
 
     /// Armed after shutdown: already cancelled, and the closure is dropped right here (a
@@ -37,11 +54,7 @@ impl TimerHandle {
     /// initiative; only `cancel`, which the caller asked for, re-raises one).
     pub(crate) fn dead<F>(shard: Arc<Shard>, when: Instant, f: F) -> Self {
         crate::util::panic::contain(move || drop(f));
-        TimerHandle {
-            entry: Entry::new_dead(0),
-            shard,
-            when,
-        }
+        TimerHandle::new(Entry::new_dead(0), shard, when)
     }
 
     /// Stops the callback if it has not started. Returns `true` iff *this* call stopped it;
@@ -56,7 +69,7 @@ impl TimerHandle {
     /// assert!(!t.cancel()); // too late: it ran
     /// ```
     pub fn cancel(&self) -> bool {
-        cancel(&self.entry, &self.shard)
+        self.current() && cancel(&self.entry, &self.shard)
     }
 
     /// True once the callback was cancelled (by any clone, or by runtime shutdown).
@@ -69,7 +82,7 @@ impl TimerHandle {
     /// assert!(t.is_cancelled());
     /// ```
     pub fn is_cancelled(&self) -> bool {
-        self.entry.is_cancelled()
+        !self.current() || self.entry.is_cancelled()
     }
 
     /// The instant the callback is scheduled for (asyncio's `TimerHandle.when()`).
@@ -90,7 +103,7 @@ impl TimerHandle {
 /// closure's `Drop` reaches the caller, but only after the bookkeeping: the entry never stays
 /// in its wheel until its deadline (forever for `Duration::MAX`).
 #[inline]
-pub(crate) fn cancel(entry: &Arc<Entry>, shard: &Arc<Shard>) -> bool {
+pub(crate) fn cancel(entry: &EntryRef, shard: &Arc<Shard>) -> bool {
     let Some((cancelled, panic)) = entry.cancel_caught() else {
         return false;
     };
@@ -107,7 +120,7 @@ pub(crate) fn cancel(entry: &Arc<Entry>, shard: &Arc<Shard>) -> bool {
 /// After a won cancel: count it and get the entry out of its wheel. On the owner's thread the
 /// unlink happens now; elsewhere it is queued to the owner. An entry that never reached a
 /// wheel needs no unlink: whoever moves it there drops it instead.
-fn cancel_bookkeeping(entry: &Arc<Entry>, shard: &Arc<Shard>, was_staged: bool) {
+fn cancel_bookkeeping(entry: &EntryRef, shard: &Arc<Shard>, was_staged: bool) {
     let done = context::with_worker(|w| {
         let w = w?;
         let is_ours = w

@@ -15,6 +15,8 @@ pub(crate) mod entry;
 pub(crate) mod handle;
 pub(crate) mod interval;
 pub(crate) mod periodic;
+// Entry memory: pooled entries, `EntryRef`, inline closures (issue 12).
+pub(crate) mod pool;
 // Virtual time for tests (pause/resume/advance).
 pub(crate) mod pause;
 pub(crate) mod shard;

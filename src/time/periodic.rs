@@ -28,6 +28,7 @@ use super::arm;
 use super::clock::saturating_add;
 use super::entry::{Entry, Rearm};
 use super::handle::TimerHandle;
+use super::pool::EntryRef;
 use crate::loom::sync::Arc;
 use crate::runtime::context;
 use crate::runtime::handle::Handle;
@@ -82,7 +83,7 @@ where
 }
 
 /// A worker runs a QUEUED periodic entry (steps 2, 3 and 5).
-pub(crate) fn run(shared: &Arc<Shared>, worker: usize, e: &Arc<Entry>) {
+pub(crate) fn run(shared: &Arc<Shared>, worker: usize, e: &EntryRef) {
     if !e.start_periodic() {
         return; // cancelled while queued
     }

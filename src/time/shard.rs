@@ -26,10 +26,10 @@
 //!    `GRACE_TICKS`) to decide when the owner is late and they should fire in its place.
 
 use super::entry::{Due, Entry};
+use super::pool::EntryRef;
 use super::wheel::Wheel;
 use crate::loom::cell::UnsafeCell;
 use crate::loom::sync::atomic::{fence, AtomicPtr, AtomicU64, AtomicU8, AtomicUsize, Ordering::*};
-use crate::loom::sync::Arc;
 use crate::scheduler::queue::Injector;
 use crate::util::parker::Unparker;
 use std::ptr;
@@ -78,17 +78,17 @@ pub(crate) const NOT_PARKED: u64 = 0;
 
 /// Work sent to a shard from another thread.
 pub(crate) enum Op {
-    Arm(Arc<Entry>),
-    Unlink(Arc<Entry>),
+    Arm(EntryRef),
+    Unlink(EntryRef),
 }
 
 pub(crate) struct Shard {
     access: AtomicU8,
-    wheel: UnsafeCell<Wheel<Arc<Entry>>>,
+    wheel: UnsafeCell<Wheel<EntryRef>>,
     staging: Staging,
     /// Entries the owner cancelled while a thief held `access`; unlinked at the next turn.
     /// Owner thread only.
-    deferred_unlinks: UnsafeCell<Vec<Arc<Entry>>>,
+    deferred_unlinks: UnsafeCell<Vec<EntryRef>>,
     inbox: Injector<Op>,
     /// Ops pushed to the inbox and not yet drained (approximate, for `INBOX_DRAIN_BATCH`).
     inbox_len: AtomicUsize,
@@ -118,7 +118,7 @@ unsafe impl Sync for Shard {}
 // SAFETY: as above; all contents are Send.
 unsafe impl Send for Shard {}
 
-/// Fixed-size append-only buffer of raw `Arc<Entry>` pointers (invariant 1).
+/// Fixed-size append-only buffer of raw `EntryRef` pointers (invariant 1).
 struct Staging {
     slots: Box<[AtomicPtr<Entry>]>,
     len: AtomicUsize,
@@ -134,15 +134,15 @@ impl Staging {
         }
     }
 
-    /// Owner only. Hands the `Arc` back when full.
-    fn push(&self, e: Arc<Entry>) -> Result<(), Arc<Entry>> {
+    /// Owner only. Hands the `EntryRef` back when full.
+    fn push(&self, e: EntryRef) -> Result<(), EntryRef> {
         // Relaxed: the owner is the only writer of `len`.
         let n = self.len.load(Relaxed);
         if n == STAGING_CAP {
             return Err(e);
         }
         // Relaxed: published by the Release store of `len` below.
-        self.slots[n].store(Arc::into_raw(e) as *mut Entry, Relaxed);
+        self.slots[n].store(EntryRef::into_raw(e), Relaxed);
         // Release: a thief's Acquire load of `len` sees the slot and the entry's contents.
         // seeded fault (loom only): `StagingPublishRelaxed` publishes with Relaxed.
         let publish = if crate::fault::is(crate::fault::Fault::StagingPublishRelaxed) {
@@ -156,43 +156,43 @@ impl Staging {
 
     /// Owner thread holding `access` in OWNER mode: removes `e` if it is the last staged
     /// entry (the arm-then-cancel pattern), so it is freed now rather than at the next flush.
-    fn pop_if_last(&self, e: &Arc<Entry>) -> Option<Arc<Entry>> {
+    fn pop_if_last(&self, e: &EntryRef) -> Option<EntryRef> {
         let n = self.len.load(Relaxed);
         let top = self.slots[..n].last()?;
-        if !ptr::eq(top.load(Relaxed), Arc::as_ptr(e)) {
+        if !ptr::eq(top.load(Relaxed), EntryRef::as_ptr(e)) {
             return None;
         }
         let p = top.swap(ptr::null_mut(), Relaxed);
         // Relaxed: as in `drain`, thieves read `len` only while holding `access`.
         self.len.store(n - 1, Relaxed);
-        // SAFETY: the pointer came from `Arc::into_raw` in `push`; swapping in null makes
+        // SAFETY: the pointer came from `EntryRef::into_raw` in `push`; swapping in null makes
         // this the only place that reclaims it.
-        Some(unsafe { Arc::from_raw(p) })
+        Some(unsafe { EntryRef::from_raw(p) })
     }
 
     /// Holder of `access` (either mode): visits the staged entries.
-    fn for_each(&self, mut f: impl FnMut(&Arc<Entry>)) {
+    fn for_each(&self, mut f: impl FnMut(&EntryRef)) {
         // Acquire: pairs with `push`'s Release store.
         let n = self.len.load(Acquire);
         for slot in &self.slots[..n] {
             let p = slot.load(Relaxed);
             // A thief reads while the owner appends (loom's staging model checks this).
             debug_assert!(!p.is_null(), "staged slot read before its publication");
-            // SAFETY: slots below `len` hold a pointer from `Arc::into_raw` that is released
+            // SAFETY: slots below `len` hold a pointer from `EntryRef::into_raw` that is released
             // only by `drain`, which needs OWNER access, which we exclude by holding `access`.
-            let e = std::mem::ManuallyDrop::new(unsafe { Arc::from_raw(p) });
+            let e = std::mem::ManuallyDrop::new(unsafe { EntryRef::from_raw(p) });
             f(&e);
         }
     }
 
     /// Owner thread holding `access` in OWNER mode: takes every staged entry.
-    fn drain(&self, mut f: impl FnMut(Arc<Entry>)) {
+    fn drain(&self, mut f: impl FnMut(EntryRef)) {
         let n = self.len.load(Relaxed);
         for slot in &self.slots[..n] {
             let p = slot.swap(ptr::null_mut(), Relaxed);
-            // SAFETY: the pointer came from `Arc::into_raw` in `push`; swapping in null makes
+            // SAFETY: the pointer came from `EntryRef::into_raw` in `push`; swapping in null makes
             // this the only place that reclaims it.
-            f(unsafe { Arc::from_raw(p) });
+            f(unsafe { EntryRef::from_raw(p) });
         }
         // Relaxed: thieves read `len` only while holding `access`, which we hold; our release
         // of `access` publishes the reset.
@@ -209,16 +209,16 @@ impl Drop for Staging {
 /// Where a due callback entry goes (the worker's run queue).
 pub(crate) trait DueSink {
     /// A callback entry is due (QUEUED): run it.
-    fn queued(&mut self, entry: Arc<Entry>);
+    fn queued(&mut self, entry: EntryRef);
     /// A `Sleep` entry fired; its waker must be woken. Sinks that run while the shard is
     /// held should defer the wake until it is released (the default wakes at once).
-    fn woken(&mut self, entry: Arc<Entry>) {
+    fn woken(&mut self, entry: EntryRef) {
         entry.wake_fired();
     }
 }
 
-impl<F: FnMut(Arc<Entry>)> DueSink for F {
-    fn queued(&mut self, entry: Arc<Entry>) {
+impl<F: FnMut(EntryRef)> DueSink for F {
+    fn queued(&mut self, entry: EntryRef) {
         self(entry)
     }
 }
@@ -276,7 +276,7 @@ impl Shard {
     }
 
     /// Runs `f` on the wheel. Caller holds `access`.
-    fn with_wheel<R>(&self, f: impl FnOnce(&mut Wheel<Arc<Entry>>) -> R) -> R {
+    fn with_wheel<R>(&self, f: impl FnOnce(&mut Wheel<EntryRef>) -> R) -> R {
         // SAFETY: the caller holds `access`, which makes the wheel exclusively ours.
         self.wheel.with_mut(|w| f(unsafe { &mut *w }))
     }
@@ -307,7 +307,7 @@ impl Shard {
 
     /// Owner thread: arms `e` (deadline `tick`) without taking `access`. Returns true if this
     /// lowered the shard's `next_due` (the caller then checks whether a sleeper must watch).
-    pub(crate) fn owner_arm(&self, e: Arc<Entry>, tick: u64, sink: &mut dyn DueSink) -> bool {
+    pub(crate) fn owner_arm(&self, e: EntryRef, tick: u64, sink: &mut dyn DueSink) -> bool {
         if let Err(e) = self.staging.push(e) {
             // Full: fold the buffer into the wheel (one `access` round trip per
             // STAGING_CAP arms), then stage.
@@ -329,7 +329,7 @@ impl Shard {
     /// Owner thread: a cancelled entry that was still staged. If it is the last one staged
     /// (armed and cancelled within one poll, the common case for deadlines), take it out now
     /// so its memory is reused at once; otherwise the next flush drops it.
-    pub(crate) fn owner_unstage(&self, e: &Arc<Entry>) {
+    pub(crate) fn owner_unstage(&self, e: &EntryRef) {
         if self.try_acquire(OWNER) {
             let popped = self.staging.pop_if_last(e);
             self.release();
@@ -338,7 +338,7 @@ impl Shard {
     }
 
     /// Owner thread: a cancelled entry that was in the wheel must be unlinked now.
-    pub(crate) fn owner_unlink(&self, e: Arc<Entry>) {
+    pub(crate) fn owner_unlink(&self, e: EntryRef) {
         if self.try_acquire(OWNER) {
             let removed = self.with_wheel(|w| w.remove(&e));
             self.release();
@@ -398,7 +398,7 @@ impl Shard {
         next
     }
 
-    fn drain_inbox(&self, wheel: &mut Wheel<Arc<Entry>>, due_now: &mut Vec<Arc<Entry>>) {
+    fn drain_inbox(&self, wheel: &mut Wheel<EntryRef>, due_now: &mut Vec<EntryRef>) {
         // Reset the hint before draining: an arm pushed after the drain lowers it again.
         // SeqCst fence: the other half of `push_remote`'s Dekker pair (reset, then pops).
         self.inbox_due.store(u64::MAX, SeqCst);
@@ -421,7 +421,7 @@ impl Shard {
     /// a lower bound that the owner's next turn resets and folds into `next_due`. Without it a
     /// not-yet-due remote timer would wait for a stuck owner (no hostage timers, whichever
     /// thread drained the inbox).
-    fn republish_drained(&self, wheel: &Wheel<Arc<Entry>>) {
+    fn republish_drained(&self, wheel: &Wheel<EntryRef>) {
         if let Some(next) = wheel.next_expiration() {
             // SeqCst: like the arms' own lowering in `push_remote`, read by parking workers.
             self.inbox_due.fetch_min(next, SeqCst);
@@ -595,7 +595,7 @@ impl Shard {
 
     /// Cancels shutdown's leftovers (waking `Sleep`s) and counts the cancels that won, so
     /// `timers_pending` reads 0 once the runtime is gone.
-    fn cancel_at_shutdown(&self, entries: Vec<Arc<Entry>>) {
+    fn cancel_at_shutdown(&self, entries: Vec<EntryRef>) {
         let won = entries
             .into_iter()
             .filter(|e| e.cancel_and_wake().is_some())
@@ -614,7 +614,7 @@ impl Shard {
 }
 
 /// A staged or remote arm reaches the wheel.
-fn stage_into_wheel(wheel: &mut Wheel<Arc<Entry>>, e: Arc<Entry>, due_now: &mut Vec<Arc<Entry>>) {
+fn stage_into_wheel(wheel: &mut Wheel<EntryRef>, e: EntryRef, due_now: &mut Vec<EntryRef>) {
     // A cancelled entry stays cancelled: drop it without touching its state (the common case
     // under arm/cancel churn, where most entries die before their first maintenance turn).
     if e.is_cancelled() {
@@ -629,7 +629,7 @@ fn stage_into_wheel(wheel: &mut Wheel<Arc<Entry>>, e: Arc<Entry>, due_now: &mut 
 
 /// Fires `e` if it is due at `now`: a callback goes to the sink's run queue, a `Sleep` to the
 /// sink's wake list. Returns it back if its deadline moved later (it must be re-filed).
-fn fire(e: Arc<Entry>, now: u64, sink: &mut dyn DueSink) -> Option<Arc<Entry>> {
+fn fire(e: EntryRef, now: u64, sink: &mut dyn DueSink) -> Option<EntryRef> {
     match e.on_due(now) {
         Due::Queued => sink.queued(e),
         Due::Woken => sink.woken(e),
@@ -639,7 +639,7 @@ fn fire(e: Arc<Entry>, now: u64, sink: &mut dyn DueSink) -> Option<Arc<Entry>> {
     None
 }
 
-fn advance(wheel: &mut Wheel<Arc<Entry>>, now: u64, sink: &mut dyn DueSink) {
+fn advance(wheel: &mut Wheel<EntryRef>, now: u64, sink: &mut dyn DueSink) {
     let mut later = Vec::new();
     wheel.advance(now, |e| later.extend(fire(e, now, sink)));
     for e in later {
@@ -647,12 +647,7 @@ fn advance(wheel: &mut Wheel<Arc<Entry>>, now: u64, sink: &mut dyn DueSink) {
     }
 }
 
-fn fire_or_reinsert(
-    wheel: &mut Wheel<Arc<Entry>>,
-    e: Arc<Entry>,
-    now: u64,
-    sink: &mut dyn DueSink,
-) {
+fn fire_or_reinsert(wheel: &mut Wheel<EntryRef>, e: EntryRef, now: u64, sink: &mut dyn DueSink) {
     let Some(e) = fire(e, now, sink) else { return };
     // Re-armed later meanwhile. `insert` only refuses deadlines <= elapsed <= now, which
     // `Later` excludes, but stay total: if refused, fire it at `elapsed`, which only ever

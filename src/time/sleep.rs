@@ -1,8 +1,8 @@
 //! `Sleep`: a future on the same timer wheels as the callbacks.
 
 use super::arm;
-use super::entry::Entry;
 use super::handle;
+use super::pool::EntryRef;
 use super::shard::Shard;
 use crate::loom::sync::Arc;
 use crate::runtime::handle::Handle;
@@ -32,7 +32,7 @@ use std::time::Instant;
 pub struct Sleep {
     handle: Handle,
     deadline: Instant,
-    entry: Option<(Arc<Entry>, Arc<Shard>)>,
+    entry: Option<(EntryRef, Arc<Shard>)>,
 }
 
 impl Sleep {
