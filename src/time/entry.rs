@@ -43,7 +43,7 @@
 use super::pool::{EntryRef, InlineFn, Pool};
 use super::wheel::{Position, WheelItem, MAX_TICK};
 use crate::loom::cell::UnsafeCell;
-use crate::loom::sync::atomic::{AtomicU64, AtomicUsize, Ordering::*};
+use crate::loom::sync::atomic::{AtomicPtr, AtomicU64, AtomicUsize, Ordering::*};
 use crate::util::atomic_waker::AtomicWaker;
 use std::fmt;
 use std::time::{Duration, Instant};
@@ -118,6 +118,8 @@ pub(crate) struct Entry {
     /// The pool the block goes back to (null: the heap).
     pub(super) pool: *const Pool,
     position: Position,
+    /// The next node while in a shard's inbox (`inbox`, I1).
+    pub(super) link: AtomicPtr<Entry>,
     pub(crate) kind: Kind,
 }
 
@@ -163,6 +165,7 @@ fn build(tick: u64, flags: u64, shard: u32, kind: Kind) -> EntryRef {
         shard,
         pool,
         position: Position::new(),
+        link: AtomicPtr::new(std::ptr::null_mut()),
         kind,
     })
 }
@@ -421,6 +424,14 @@ impl Entry {
         }
         let prev = self.state.fetch_and(!STAGED, AcqRel);
         prev & PHASE_MASK == ARMED
+    }
+
+    /// A due arm that `Shard::reclaim_inbox` drained (STAGED cleared) goes back to the inbox:
+    /// set STAGED again if it is still ARMED (inbox invariant I1: a cancel from now on sends
+    /// no unlink). False if it was cancelled meanwhile: drop it instead.
+    pub(crate) fn restage(&self) -> bool {
+        self.update(|s| (s & PHASE_MASK == ARMED).then_some(s | STAGED))
+            .is_ok()
     }
 
     pub(crate) fn is_cancelled(&self) -> bool {

@@ -13,6 +13,8 @@ pub(crate) mod arm;
 pub(crate) mod clock;
 pub(crate) mod entry;
 pub(crate) mod handle;
+// A shard's inbox: intrusive lock-free list of remote ops (issue 12).
+pub(crate) mod inbox;
 pub(crate) mod interval;
 pub(crate) mod periodic;
 // Entry memory: pooled entries, `EntryRef`, inline closures (issue 12).

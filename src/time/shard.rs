@@ -26,11 +26,12 @@
 //!    `GRACE_TICKS`) to decide when the owner is late and they should fire in its place.
 
 use super::entry::{Due, Entry};
+use super::inbox::Inbox;
+pub(crate) use super::inbox::Op;
 use super::pool::EntryRef;
 use super::wheel::Wheel;
 use crate::loom::cell::UnsafeCell;
 use crate::loom::sync::atomic::{fence, AtomicPtr, AtomicU64, AtomicU8, AtomicUsize, Ordering::*};
-use crate::scheduler::queue::Injector;
 use crate::util::parker::Unparker;
 use std::ptr;
 
@@ -76,12 +77,6 @@ const INBOX_DRAIN_BATCH: usize = 2;
 /// `parked_until` value while the owner is not parked.
 pub(crate) const NOT_PARKED: u64 = 0;
 
-/// Work sent to a shard from another thread.
-pub(crate) enum Op {
-    Arm(EntryRef),
-    Unlink(EntryRef),
-}
-
 pub(crate) struct Shard {
     access: AtomicU8,
     wheel: UnsafeCell<Wheel<EntryRef>>,
@@ -89,7 +84,7 @@ pub(crate) struct Shard {
     /// Entries the owner cancelled while a thief held `access`; unlinked at the next turn.
     /// Owner thread only.
     deferred_unlinks: UnsafeCell<Vec<EntryRef>>,
-    inbox: Injector<Op>,
+    inbox: Inbox,
     /// Ops pushed to the inbox and not yet drained (approximate, for `INBOX_DRAIN_BATCH`).
     inbox_len: AtomicUsize,
     /// Wakes the owner worker.
@@ -240,7 +235,7 @@ impl Shard {
             wheel: UnsafeCell::new(Wheel::new()),
             staging: Staging::new(),
             deferred_unlinks: UnsafeCell::new(Vec::new()),
-            inbox: Injector::new(),
+            inbox: Inbox::new(),
             inbox_due: AtomicU64::new(u64::MAX),
             next_due: AtomicU64::new(u64::MAX),
             parked_until: AtomicU64::new(NOT_PARKED),
@@ -403,14 +398,10 @@ impl Shard {
         // SeqCst fence: the other half of `push_remote`'s Dekker pair (reset, then pops).
         self.inbox_due.store(u64::MAX, SeqCst);
         fence(SeqCst);
-        let mut drained = 0;
-        while let Some(op) = self.inbox.pop() {
-            drained += 1;
-            match op {
-                Op::Arm(e) => stage_into_wheel(wheel, e, due_now),
-                Op::Unlink(e) => drop(wheel.remove(&e)),
-            }
-        }
+        let drained = self.inbox.drain(|op| match op {
+            Op::Arm(e) => stage_into_wheel(wheel, e, due_now),
+            Op::Unlink(e) => drop(wheel.remove(&e)),
+        });
         // Relaxed: a heuristic count (see `INBOX_DRAIN_BATCH`).
         self.inbox_len.fetch_sub(drained, Relaxed);
     }
@@ -444,8 +435,11 @@ impl Shard {
         });
         self.release();
         for e in due_now {
-            // STAGED stays cleared: a cancel meanwhile sends an `Unlink` op, which finds it in
-            // no wheel (harmless), and the next drain files it as usual.
+            // STAGED again (inbox invariant I1), or cancelled meanwhile: then its canceller
+            // saw it unstaged and sent an unlink (harmless: it is in no wheel); drop it.
+            if !e.restage() {
+                continue;
+            }
             let tick = e.deadline_tick();
             // Relaxed: as in `push_remote`.
             self.inbox_len.fetch_add(1, Relaxed);
@@ -556,11 +550,9 @@ impl Shard {
             self.deferred_unlinks
                 .with_mut(|v| unsafe { std::mem::take(&mut *v) }),
         );
-        while let Some(op) = self.inbox.pop() {
-            match op {
-                Op::Arm(e) | Op::Unlink(e) => all.push(e),
-            }
-        }
+        self.inbox.drain(|op| match op {
+            Op::Arm(e) | Op::Unlink(e) => all.push(e),
+        });
         self.release();
         // Waking (not dropping) a `Sleep`'s waker: another executor awaiting it must see it
         // complete. Panics of closures' `Drop`s and of wakers are contained inside.
@@ -583,11 +575,9 @@ impl Shard {
         }
         let mut all = Vec::new();
         self.with_wheel(|wheel| wheel.drain(|e| all.push(e)));
-        while let Some(op) = self.inbox.pop() {
-            match op {
-                Op::Arm(e) | Op::Unlink(e) => all.push(e),
-            }
-        }
+        self.inbox.drain(|op| match op {
+            Op::Arm(e) | Op::Unlink(e) => all.push(e),
+        });
         self.staging.for_each(|e| all.push(e.clone()));
         self.release();
         self.cancel_at_shutdown(all);
