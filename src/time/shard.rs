@@ -424,9 +424,9 @@ impl Shard {
     /// reclaimed even while the owner is stuck. Files only, never fires: an arm found due is
     /// pushed back to the inbox for the owner or a thief (rare: the deadline passed between
     /// arm and drain), so this needs no run queue and runs no user code.
-    fn reclaim_inbox(&self) {
+    fn reclaim_inbox(&self) -> bool {
         if !self.try_acquire(THIEF) {
-            return; // the owner or a thief is draining it right now
+            return false; // the owner or a thief is draining it right now
         }
         let mut due_now = Vec::new();
         self.with_wheel(|wheel| {
@@ -447,6 +447,7 @@ impl Shard {
             // SeqCst: as in `push_remote`, after the push.
             self.inbox_due.fetch_min(tick, SeqCst);
         }
+        true
     }
 
     // ----- any thread -----
@@ -475,14 +476,14 @@ impl Shard {
                 self.inbox_due.fetch_min(tick, SeqCst);
             }
         }
-        if queued % INBOX_DRAIN_BATCH == 0 {
+        // Every batch the pusher files the inbox into the wheel itself (issue 12: the owner,
+        // parked or stuck, may take milliseconds to wake, and meanwhile a fast remote thread
+        // would keep allocating entries; filing here also frees the cancelled ones on the
+        // thread whose pool they belong to, without atomics). Only if `access` is taken do we
+        // leave it to its holder's next drain, try again at our next push (a holder may have
+        // drained before our pushes), and unpark the owner once per batch (the old policy).
+        if queued >= INBOX_DRAIN_BATCH && !self.reclaim_inbox() && queued % INBOX_DRAIN_BATCH == 0 {
             self.owner.unpark();
-            // A parked owner wakes and drains it itself. One that is running may be stuck in
-            // a long poll: reclaim now rather than at its return. (Relaxed: a hint; a stale
-            // value only moves one reclaim to the owner or to us.)
-            if self.parked_until.load(Relaxed) == NOT_PARKED {
-                self.reclaim_inbox();
-            }
         }
     }
 
