@@ -107,6 +107,16 @@ impl Timer {
         self.entry.is_fired()
     }
 
+    /// Another `TimerHandle` to the same timer (a clone, as user code makes one).
+    pub fn handle(&self) -> TimerHandle {
+        self.handle.clone()
+    }
+
+    /// The address of the entry's pooled block (to see the pool reuse it).
+    pub fn block(&self) -> usize {
+        EntryRef::as_ptr(&self.entry) as usize
+    }
+
     /// References to the entry held by the runtime side (staging, inbox, wheel, queues).
     pub fn runtime_refs(&self) -> usize {
         // One for `entry`, one inside `handle`.
@@ -193,6 +203,12 @@ impl Shard {
     pub fn close(&self) {
         self.0.close()
     }
+}
+
+/// Whether `h` still designates the timer it was made for (its block's generation is the one
+/// it recorded: pool invariant P5).
+pub fn handle_is_current(h: &TimerHandle) -> bool {
+    h.current()
 }
 
 // ----- tasks -----
@@ -355,7 +371,7 @@ impl Remote {
     /// routing: inbox push, `parked_until` check, unpark (`time::arm::arm_entry`).
     pub fn arm<F: FnOnce() + Send + 'static>(&self, tick: u64, f: F) -> Timer {
         let e = Entry::new_callback(tick, 0, f);
-        crate::time::arm::arm_entry(&self.0, 0, e.clone(), tick);
+        crate::time::arm::arm_entry(&self.0, 0, &e, tick);
         Timer::new(e, self.0.shards[0].clone())
     }
 }
@@ -546,7 +562,7 @@ impl IoRemote {
     /// check, unpark: through the poller's waker if worker 0 waits in the poller).
     pub fn arm<F: FnOnce() + Send + 'static>(&self, tick: u64, f: F) -> Timer {
         let e = Entry::new_callback(tick, 0, f);
-        crate::time::arm::arm_entry(&self.0, 0, e.clone(), tick);
+        crate::time::arm::arm_entry(&self.0, 0, &e, tick);
         Timer::new(e, self.0.shards[0].clone())
     }
 

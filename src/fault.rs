@@ -82,19 +82,16 @@ pub enum Fault {
     /// the fast exit (clock not yet paused) leaves a paused, quiet runtime undecided.
     QuietKickSkipped,
     // ----- issue 12 (timer engine v2: pooled entries, intrusive inbox) -----
-    /// `EntryRef::clone` hands out a reference without counting it: the entry's block is
-    /// released (and reused by the pool) while a `TimerHandle` still points at it (use after
+    /// `TimerHandle::clone` makes its entry reference without counting it: the entry's block
+    /// is released (and reused by the pool) while the clone still points at it (use after
     /// recycle).
     EntryCloneSkipsCount,
     /// `Pool::push_remote` writes the free list's head with a plain store instead of a CAS:
     /// two threads releasing blocks to one pool at once lose one of them (a lost free).
     PoolRemotePushStore,
-    /// `Inbox::push` writes the inbox's head with a plain store instead of a CAS: two
-    /// threads pushing at once lose one op (a lost arm or unlink).
-    InboxPushStore,
-    /// `TimerHandle` ignores the generation it recorded: a handle whose block was reused
-    /// (after a seeded count bug) cancels the next timer in that block.
-    HandleSkipsGeneration,
+    /// `Inbox::drain` takes the list with a load and a store of null instead of one swap: an
+    /// op pushed in between is lost (a lost arm or unlink).
+    InboxDrainNotAtomic,
 }
 
 #[cfg(loom)]

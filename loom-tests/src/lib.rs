@@ -141,6 +141,10 @@ fn seeded_reason(fault: Fault) -> &'static str {
         Fault::UnparkSkipsIoWaker => DEADLOCK,
         Fault::ParkIoSkipsAnnounce => DEADLOCK,
         Fault::PollReadySkipsRecheck => "readiness lost",
+        // issue 12
+        Fault::EntryCloneSkipsCount => "a block was reused under a live handle",
+        Fault::PoolRemotePushStore => "a released block was lost",
+        Fault::InboxDrainNotAtomic => "a remote arm was lost in the inbox",
         other => panic!("no expected failure recorded for {other:?}: add it to `seeded_reason`"),
     }
 }

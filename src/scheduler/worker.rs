@@ -83,6 +83,10 @@ impl DueSink for ToLocal<'_> {
 
 impl Drop for ToLocal<'_> {
     fn drop(&mut self) {
+        // issue 12: every local arm builds a sink (for a full staging buffer); skip the drain.
+        if self.woken.is_empty() {
+            return;
+        }
         for e in self.woken.drain(..) {
             e.wake_fired();
         }

@@ -84,7 +84,7 @@ where
         _ => {
             let index = crate::util::rand::home(shared.shards.len());
             let entry = Entry::new_callback(tick, index as u32, f);
-            arm_remote(shared, index, entry.clone(), tick);
+            arm_remote(shared, index, &entry, tick);
             TimerHandle::new(entry, shared.shards[index].clone(), when)
         }
     })
@@ -100,7 +100,8 @@ fn arm_local(w: &Worker, entry: EntryRef, tick: u64) {
 }
 
 /// Puts an armed (STAGED) entry on shard `index` from whatever thread we are on.
-pub(crate) fn arm_entry(shared: &Arc<Shared>, index: usize, entry: EntryRef, tick: u64) {
+/// (By reference: the caller keeps one, and exactly one is cloned for the shard.)
+pub(crate) fn arm_entry(shared: &Arc<Shared>, index: usize, entry: &EntryRef, tick: u64) {
     let armed_locally = context::with_worker(|w| match w {
         Some(w) if std::ptr::eq(&*w.shared, &**shared) && w.index == index => {
             arm_local(w, entry.clone(), tick);
@@ -113,7 +114,9 @@ pub(crate) fn arm_entry(shared: &Arc<Shared>, index: usize, entry: EntryRef, tic
     }
 }
 
-fn arm_remote(shared: &Shared, index: usize, entry: EntryRef, tick: u64) {
+/// The caller keeps `entry` (a handle's or a runner's reference) and the inbox gets a clone,
+/// so the closed re-check below reads an entry that is still alive without a second clone.
+fn arm_remote(shared: &Shared, index: usize, entry: &EntryRef, tick: u64) {
     let shard = &shared.shards[index];
     let worker = context::worker_index(shared);
     match worker {
@@ -160,6 +163,6 @@ pub(crate) fn arm_waker(
     let tick = shared.clock.deadline_tick(when);
     // The waker is in the entry before it is visible, so its firing always finds it.
     let entry = Entry::new_waker(tick, index as u32, waker);
-    arm_entry(shared, index, entry.clone(), tick);
+    arm_entry(shared, index, &entry, tick);
     Some((entry, shared.shards[index].clone()))
 }

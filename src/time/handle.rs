@@ -21,7 +21,6 @@ use std::time::Instant;
 /// assert!(!t.cancel());       // already cancelled
 /// assert!(t.is_cancelled());
 /// ```
-#[derive(Clone)]
 pub struct TimerHandle {
     entry: EntryRef,
     /// The entry's generation when this handle was made (pool invariant P5).
@@ -44,9 +43,8 @@ impl TimerHandle {
     /// Whether the entry is still the timer this handle was made for (pool invariant P5:
     /// always true while the handle's count keeps the block; checked anyway, so that a
     /// stale handle never acts on the next timer in its block).
-    fn current(&self) -> bool {
-        // seeded fault (loom only): `HandleSkipsGeneration` trusts any block.
-        self.entry.gen == self.gen || crate::fault::is(crate::fault::Fault::HandleSkipsGeneration)
+    pub(crate) fn current(&self) -> bool {
+        self.entry.gen == self.gen
     }
 
     /// Armed after shutdown: already cancelled, and the closure is dropped right here (a
@@ -146,6 +144,34 @@ fn cancel_bookkeeping(entry: &EntryRef, shard: &Arc<Shard>, was_staged: bool) {
         shard.remote_cancels.fetch_add(1, Relaxed);
         if !was_staged {
             shard.push_remote(Op::Unlink(entry.clone()));
+        }
+    }
+}
+
+impl Clone for TimerHandle {
+    fn clone(&self) -> Self {
+        #[cfg(loom)]
+        if crate::fault::is(crate::fault::Fault::EntryCloneSkipsCount) {
+            return self.clone_uncounted();
+        }
+        TimerHandle {
+            entry: self.entry.clone(),
+            gen: self.gen,
+            shard: self.shard.clone(),
+            when: self.when,
+        }
+    }
+}
+
+impl TimerHandle {
+    /// seeded fault (loom only): `EntryCloneSkipsCount`.
+    #[cfg(loom)]
+    fn clone_uncounted(&self) -> Self {
+        TimerHandle {
+            entry: EntryRef::uncounted(&self.entry),
+            gen: self.gen,
+            shard: self.shard.clone(),
+            when: self.when,
         }
     }
 }

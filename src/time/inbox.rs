@@ -74,10 +74,6 @@ impl Inbox {
             // Relaxed: published by the Release CAS below (I3).
             // SAFETY: I2, we hold the node's count (given up to the list by the CAS).
             unsafe { (*node).link.store(head, Relaxed) };
-            // seeded fault (loom only): `InboxPushStore` overwrites the head (a lost push).
-            if crate::fault::is(crate::fault::Fault::InboxPushStore) {
-                return self.head.store(tagged, Release);
-            }
             // Release: the drainer's Acquire swap sees the link and the entry (I3).
             match self
                 .head
@@ -101,7 +97,11 @@ impl Inbox {
             return 0;
         }
         // Acquire: pairs with the pushes' Release CAS (I3).
-        let mut p = self.head.swap(ptr::null_mut(), Acquire);
+        let mut p = if crate::fault::is(crate::fault::Fault::InboxDrainNotAtomic) {
+            take_in_two_steps(&self.head)
+        } else {
+            self.head.swap(ptr::null_mut(), Acquire)
+        };
         let mut n = 0;
         while !p.is_null() {
             let (node, unlink) = untag(p);
@@ -115,6 +115,13 @@ impl Inbox {
         }
         n
     }
+}
+
+/// seeded fault (loom only): `InboxDrainNotAtomic`, a push between the two steps is lost.
+fn take_in_two_steps(head: &AtomicPtr<Entry>) -> *mut Entry {
+    let p = head.load(Acquire);
+    head.store(ptr::null_mut(), Relaxed);
+    p
 }
 
 impl Drop for Inbox {

@@ -34,3 +34,6 @@ pub use timeout::{Elapsed, Timeout};
 // their owners left them).
 #[cfg(test)]
 mod reliability_tests;
+// Issue 12: the wheel's randomized test over pooled entries whose blocks are reused.
+#[cfg(all(test, not(loom)))]
+mod engine_tests;

@@ -78,7 +78,7 @@ where
     }
     let tick = shared.clock.deadline_tick(when);
     let entry = Entry::new_periodic(tick, index as u32, start, period, f);
-    arm::arm_entry(shared, index, entry.clone(), tick);
+    arm::arm_entry(shared, index, &entry, tick);
     TimerHandle::new(entry, shard, when)
 }
 
@@ -107,7 +107,7 @@ pub(crate) fn run(shared: &Arc<Shared>, worker: usize, e: &EntryRef) {
     e.set_run(k);
     let tick = shared.clock.deadline_tick(nth(start, period, k));
     match e.rearm(tick) {
-        Rearm::Push => arm::arm_entry(shared, e.shard as usize, e.clone(), tick),
+        Rearm::Push => arm::arm_entry(shared, e.shard as usize, e, tick),
         // Counted as armed like any arm, so `timers_pending` stays balanced.
         Rearm::StillStaged => shared.counters.add(Some(worker), Counter::Armed),
         Rearm::Stopped => {}

@@ -323,6 +323,12 @@ impl EntryRef {
         this.0.as_ptr()
     }
 
+    /// seeded fault (loom only): `EntryCloneSkipsCount`, a second reference without a count.
+    #[cfg(loom)]
+    pub(crate) fn uncounted(this: &EntryRef) -> EntryRef {
+        EntryRef(this.0)
+    }
+
     pub(crate) fn ptr_eq(a: &EntryRef, b: &EntryRef) -> bool {
         a.0 == b.0
     }
@@ -353,10 +359,7 @@ impl Clone for EntryRef {
     #[inline]
     fn clone(&self) -> EntryRef {
         // Relaxed: a count is made from an existing one (P1, as `Arc::clone`).
-        // seeded fault (loom only): `EntryCloneSkipsCount` hands out a reference uncounted.
-        if !crate::fault::is(crate::fault::Fault::EntryCloneSkipsCount) {
-            self.refs.fetch_add(1, Relaxed);
-        }
+        self.refs.fetch_add(1, Relaxed);
         EntryRef(self.0)
     }
 }

@@ -4,7 +4,7 @@
 //! ```text
 //!   owner thread (during task polls)       other threads
 //!   ------------------------------        -------------
-//!   arm    -> staging buffer (no lock)     arm / unlink -> inbox (MPMC queue)
+//!   arm    -> staging buffer (no lock)     arm / unlink -> inbox (`inbox`: one CAS)
 //!   cancel -> entry CAS, then unlink now   cancel -> entry CAS, then Unlink op
 //!             (or defer if a thief is in)
 //!
@@ -20,7 +20,8 @@
 //!    the owner flushes, and entries are never freed while referenced from it.
 //! 2. Every armed entry is in exactly one of: the staging buffer, the inbox, the wheel, or a
 //!    run queue (QUEUED). Cancelled entries may linger in the first two until drained (their
-//!    closure is already dropped; the small entry is freed at the owner's next turn).
+//!    closure is already dropped; the small entry goes back to its pool at the owner's next
+//!    turn, or when a pusher files a full batch of the inbox: `push_remote`).
 //! 3. `next_due` is a lower bound on when this shard needs its owner (the earliest deadline
 //!    staged since the last turn, or the wheel's next expiration). Idle workers use it (plus
 //!    `GRACE_TICKS`) to decide when the owner is late and they should fire in its place.
