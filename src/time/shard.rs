@@ -413,10 +413,22 @@ impl Shard {
     /// a lower bound that the owner's next turn resets and folds into `next_due`. Without it a
     /// not-yet-due remote timer would wait for a stuck owner (no hostage timers, whichever
     /// thread drained the inbox).
+    ///
+    /// Then, a Dekker pair with an owner that is parking right now (issue 12; the window was
+    /// there before, it got likelier once pushers file every full batch): it stores
+    /// `parked_until`, fences and reads `inbox_due`, so it may have read the value our drain
+    /// reset, and the arms' own pushers may have seen it not parked yet. We republish, fence
+    /// and read `parked_until`: one of us sees the other, and we unpark it if it sleeps past
+    /// what we filed.
     fn republish_drained(&self, wheel: &Wheel<EntryRef>) {
         if let Some(next) = wheel.next_expiration() {
             // SeqCst: like the arms' own lowering in `push_remote`, read by parking workers.
             self.inbox_due.fetch_min(next, SeqCst);
+            fence(SeqCst);
+            let parked = self.parked_until.load(SeqCst);
+            if parked != NOT_PARKED && next < parked {
+                self.owner.unpark();
+            }
         }
     }
 
