@@ -5,7 +5,6 @@
 
 use crate::loom::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use crate::loom::sync::{lock, Arc, Mutex};
-use crate::scheduler::queue::Local;
 use crate::scheduler::worker::Worker;
 use crate::scheduler::Shared;
 use crate::task::{RawTask, Schedule};
@@ -14,6 +13,7 @@ use crate::time::entry::Entry;
 use crate::time::pool::EntryRef;
 use crate::time::shard::{self, DueSink, Op};
 use crate::util::parker::Parker;
+use crate::util::queue::Local;
 use crate::{Handle, JoinHandle, TimerHandle};
 use std::collections::VecDeque;
 use std::future::Future;
@@ -124,7 +124,7 @@ impl Timer {
     }
 }
 
-/// A `call_every` entry: the real entry steps a worker takes (`time::periodic::run`), with
+/// A `call_every` entry: the real entry steps a worker takes (`scheduler::periodic::run`), with
 /// the ticks passed in by the model.
 pub struct Periodic {
     entry: EntryRef,
@@ -175,7 +175,7 @@ impl Shard {
     /// Owner thread: arms a callback through the staging buffer (`Shard::owner_arm`).
     pub fn owner_arm<F: FnOnce() + Send + 'static>(&self, tick: u64, f: F, due: &mut Due) -> Timer {
         let e = Entry::new_callback(tick, 0, f);
-        self.0.owner_arm(e.clone(), tick, due);
+        self.owner().arm(e.clone(), tick, due);
         Timer::new(e, self.0.clone())
     }
 
@@ -188,7 +188,7 @@ impl Shard {
 
     /// Owner thread: one maintenance turn (`Shard::owner_turn`).
     pub fn owner_turn(&self, now: Option<u64>, due: &mut Due) -> u64 {
-        self.0.owner_turn(now, due)
+        self.owner().turn(now, due)
     }
 
     /// An idle worker fires the owner's overdue timers (`Shard::steal_overdue`).
@@ -201,7 +201,12 @@ impl Shard {
     }
 
     pub fn close(&self) {
-        self.0.close()
+        self.owner().close()
+    }
+
+    /// The model plays the owner thread: the owner side, for the call at hand.
+    fn owner(&self) -> crate::time::owner::ShardOwner {
+        crate::time::owner::ShardOwner::new(self.0.clone())
     }
 }
 
@@ -317,7 +322,7 @@ impl TaskQueue {
 // ----- worker parking and remote arming -----
 
 /// A one-worker runtime without its thread: the caller plays worker 0 (`park`, maintenance
-/// turns), other threads arm through the real routing code (`time::arm::arm_entry`).
+/// turns), other threads arm through the real routing code (`scheduler::arm::arm_entry`).
 pub struct OneWorker {
     shared: Arc<Shared>,
     worker: Worker,
@@ -349,10 +354,9 @@ impl OneWorker {
 
     /// Worker 0 arms a callback on its own shard (staging buffer).
     pub fn owner_arm<F: FnOnce() + Send + 'static>(&self, tick: u64, f: F) -> Timer {
-        let shard = &self.shared.shards[0];
         let e = Entry::new_callback(tick, 0, f);
-        shard.owner_arm(e.clone(), tick, &mut Due::new());
-        Timer::new(e, shard.clone())
+        self.worker.owner.arm(e.clone(), tick, &mut Due::new());
+        Timer::new(e, self.shared.shards[0].clone())
     }
 
     /// The worker's sleep protocol (`Worker::park`): register, re-check, park.
@@ -362,16 +366,16 @@ impl OneWorker {
 
     /// Worker 0's maintenance turn without advancing; returns the shard's next due tick.
     pub fn owner_turn(&self) -> u64 {
-        self.shared.shards[0].owner_turn(None, &mut Due::new())
+        self.worker.owner.turn(None, &mut Due::new())
     }
 }
 
 impl Remote {
     /// Arms a callback on worker 0's shard from this (non-worker) thread, through the real
-    /// routing: inbox push, `parked_until` check, unpark (`time::arm::arm_entry`).
+    /// routing: inbox push, `parked_until` check, unpark (`scheduler::arm::arm_entry`).
     pub fn arm<F: FnOnce() + Send + 'static>(&self, tick: u64, f: F) -> Timer {
         let e = Entry::new_callback(tick, 0, f);
-        crate::time::arm::arm_entry(&self.0, 0, &e, tick);
+        crate::scheduler::arm::arm_entry(&self.0, 0, &e, tick);
         Timer::new(e, self.0.shards[0].clone())
     }
 }
@@ -441,7 +445,7 @@ impl QuietProbe {
     pub fn enter(&self) {
         self.0.enter()
     }
-    /// A worker parks (`time::pause::worker_idle`): leave, and decide if last.
+    /// A worker parks (`scheduler::pause::worker_idle`): leave, and decide if last.
     pub fn leave_and_settle(&self, world: &WorldProbe) {
         crate::scheduler::quiet::leave_and_settle(&self.0, world)
     }
@@ -553,7 +557,7 @@ impl IoWorker {
 
     /// Worker 0's maintenance turn without advancing; returns the shard's next due tick.
     pub fn owner_turn(&self) -> u64 {
-        self.shared.shards[0].owner_turn(None, &mut Due::new())
+        self.worker.owner.turn(None, &mut Due::new())
     }
 }
 
@@ -562,7 +566,7 @@ impl IoRemote {
     /// check, unpark: through the poller's waker if worker 0 waits in the poller).
     pub fn arm<F: FnOnce() + Send + 'static>(&self, tick: u64, f: F) -> Timer {
         let e = Entry::new_callback(tick, 0, f);
-        crate::time::arm::arm_entry(&self.0, 0, &e, tick);
+        crate::scheduler::arm::arm_entry(&self.0, 0, &e, tick);
         Timer::new(e, self.0.shards[0].clone())
     }
 

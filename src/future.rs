@@ -83,9 +83,9 @@ impl<T> Promise<T> {
         {
             return Err(value);
         }
+        #[cfg(loom)]
         if crate::fault::is(crate::fault::Fault::PromiseSetBeforeWrite) {
-            // seeded fault (loom only): publish SET, then write the value.
-            inner.state.store(SET, Release);
+            return seeded::set_before_write(&inner, value);
         }
         // SAFETY: we won EMPTY -> WRITING: the cell is ours until we publish SET.
         inner.value.with_mut(|v| unsafe { *v = Some(value) });
@@ -161,19 +161,15 @@ impl<T> Deferred<T> {
     /// assert!(d.is_done());
     /// ```
     pub fn cancel(&self) -> bool {
-        let won = if crate::fault::is(crate::fault::Fault::DeferredCancelNotAtomic) {
-            // seeded fault (loom only): check, then store, instead of one CAS.
-            let empty = self.inner.state.load(Acquire) == EMPTY;
-            if empty {
-                self.inner.state.store(CANCELLED, Release);
-            }
-            empty
-        } else {
-            self.inner
-                .state
-                .compare_exchange(EMPTY, CANCELLED, AcqRel, Acquire)
-                .is_ok()
-        };
+        #[cfg(loom)]
+        if crate::fault::is(crate::fault::Fault::DeferredCancelNotAtomic) {
+            return seeded::cancel_check_then_store(&self.inner);
+        }
+        let won = self
+            .inner
+            .state
+            .compare_exchange(EMPTY, CANCELLED, AcqRel, Acquire)
+            .is_ok();
         if won {
             self.inner.waker.wake();
         }
@@ -263,3 +259,30 @@ impl fmt::Display for Cancelled {
 }
 
 impl std::error::Error for Cancelled {}
+
+/// The seeded faults of this file (loom only), apart from the real steps above.
+#[cfg(loom)]
+mod seeded {
+    use super::*;
+
+    /// `PromiseSetBeforeWrite`: publish SET, then write the value.
+    pub(super) fn set_before_write<T>(inner: &Inner<T>, value: T) -> Result<(), T> {
+        inner.state.store(SET, Release);
+        // SAFETY: unsound on purpose, and only loom runs it: the seeded race its model must
+        // catch (the cell is written after SET was published).
+        inner.value.with_mut(|v| unsafe { *v = Some(value) });
+        inner.state.store(SET, Release);
+        inner.waker.wake();
+        Ok(())
+    }
+
+    /// `DeferredCancelNotAtomic`: check, then store, instead of one CAS.
+    pub(super) fn cancel_check_then_store<T>(inner: &Inner<T>) -> bool {
+        let won = inner.state.load(Acquire) == EMPTY;
+        if won {
+            inner.state.store(CANCELLED, Release);
+            inner.waker.wake();
+        }
+        won
+    }
+}

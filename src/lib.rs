@@ -61,15 +61,14 @@ pub use runtime::handle::{
 };
 pub use runtime::metrics::RuntimeMetrics;
 // Blocking work and thread hooks (issue 14).
-pub use blocking::spawn_blocking;
+pub use runtime::blocking_api::spawn_blocking;
 pub use runtime::hooks::worker_index;
 pub use runtime::runtime::Runtime;
 pub use task::yield_now::yield_now;
 pub use task::{JoinError, JoinHandle};
 pub use time::{Elapsed, Sleep, Timeout, TimerHandle};
 // Periodic timers (issue 14): call_every, Interval.
-pub use time::interval::{interval, interval_at};
-pub use time::periodic::call_every;
+pub use runtime::timers::{call_every, interval, interval_at};
 pub use time::{Interval, MissedTickBehavior};
 
 /// Compile-time checks that the handles are `Send + Sync` where promised.

@@ -18,6 +18,12 @@ pub(crate) mod sync {
     #[cfg(not(loom))]
     pub(crate) use std::sync::{Condvar, Mutex, MutexGuard};
 
+    /// Whether a timed `Condvar` wait that returned unnotified is its timeout. Under loom it
+    /// is: loom has no clock, so a timed wait that loops until its deadline would never end
+    /// (loom lets a timed wait return spuriously, the "may time out" branch). With std the
+    /// waiter re-reads the clock and waits again. Parkers read this instead of a `cfg`.
+    pub(crate) const TIMED_WAIT_RETURN_IS_TIMEOUT: bool = cfg!(loom);
+
     /// Locks a mutex, ignoring poisoning: spindle never panics while holding its own locks
     /// (user code is never called under them), so a poisoned lock still guards valid data.
     pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {

@@ -103,7 +103,7 @@ fn fast_exit_vs_pause() {
             q.kick(&world);
         })
     };
-    // The last worker parks (`time::pause::worker_idle`).
+    // The last worker parks (`scheduler::pause::worker_idle`).
     q.leave_and_settle(&world);
     pauser.join().unwrap();
     assert!(

@@ -5,16 +5,19 @@
 //! - [`pool`]: the threads, the lock-free submit path and the shutdown procedure.
 //! - [`task`]: a closure as a task (the task machinery gives JoinHandle, abort and panic
 //!   capture), and its `Schedule` impl.
-//! - [`api`]: `spawn_blocking`, the Builder settings and the metrics accessors.
+//! - [`hooks`]: running a thread hook (`Builder::on_thread_start` / `on_thread_stop`).
+//!
+//! The public face (`spawn_blocking`, its Builder settings, the metrics) is
+//! `runtime/blocking_api.rs`, so that this module names no `runtime/` (issue 9).
 
-pub(crate) mod api;
+// Running thread hooks (moved from runtime::hooks, issue 9).
+pub(crate) mod hooks;
 pub(crate) mod pool;
 pub(crate) mod task;
 
-pub use api::spawn_blocking;
 pub(crate) use pool::Pool;
 
-use crate::runtime::hooks::Hook;
+use hooks::Hook;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;

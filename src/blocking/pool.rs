@@ -40,17 +40,16 @@
 //! that run a task have finished it and exited. A submit that races with the drain sees
 //! `closed` after its push and drains the queue itself.
 
+use super::hooks;
 use super::Settings;
 use crate::loom::sync::atomic::{fence, AtomicBool, AtomicU8, AtomicUsize, Ordering::*};
 use crate::loom::sync::{lock, Arc, Condvar, Mutex};
 use crate::loom::thread;
-use crate::runtime::context;
-use crate::runtime::handle::Handle;
-use crate::runtime::hooks;
-use crate::scheduler::queue::Injector;
+use crate::scheduler::context;
 use crate::scheduler::Shared;
 use crate::task::RawTask;
 use crate::util::parker::{Parker, Unparker};
+use crate::util::queue::Injector;
 use std::cell::Cell;
 use std::time::Instant;
 
@@ -147,7 +146,7 @@ impl Pool {
         }
         // Virtual time: a queued or running blocking task holds auto-advance (tokio's rule);
         // counted before the push, uncounted when a pool thread is done with it (`work`).
-        crate::time::pause::blocking_task_started(shared);
+        crate::scheduler::pause::blocking_task_started(shared);
         // Relaxed: a statistic (decremented by `pop`).
         self.queued.fetch_add(1, Relaxed);
         self.queue.push(task);
@@ -174,7 +173,7 @@ impl Pool {
                     // Nobody would ever run it: cancel a queued task rather than hang.
                     if let Some(t) = self.pop() {
                         t.shutdown();
-                        crate::time::pause::blocking_task_finished(shared);
+                        crate::scheduler::pause::blocking_task_finished(shared);
                     }
                 }
             }
@@ -232,7 +231,7 @@ impl Pool {
             while !self.is_closed() {
                 let Some(task) = self.pop() else { break };
                 task.run(); // panics are caught by the task (JoinError::is_panic)
-                crate::time::pause::blocking_task_finished(shared);
+                crate::scheduler::pause::blocking_task_finished(shared);
             }
             if self.is_closed() {
                 self.alive.fetch_sub(1, SeqCst);
@@ -346,13 +345,11 @@ impl Pool {
 fn thread_main(shared: Arc<Shared>, slot: Arc<Slot>, parker: Parker) {
     let pool = &shared.blocking;
     CURRENT_POOL.with(|p| p.set(pool));
-    let handle = Handle::from_shared(shared.clone());
-    context::enter_runtime_thread(&handle, || {
+    context::enter_runtime_thread(&shared, || {
         hooks::run_start(pool.settings.on_thread_start.as_deref());
         pool.work(&shared, &slot, &parker);
         hooks::run_stop(pool.settings.on_thread_stop.as_deref());
     });
-    drop(handle);
     pool.thread_exited(&slot);
 }
 

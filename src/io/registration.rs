@@ -8,7 +8,6 @@
 
 use super::scheduled::{Direction, ScheduledIo};
 use crate::loom::sync::Arc;
-use crate::runtime::handle::Handle;
 use crate::scheduler::Shared;
 use mio::event::Source;
 use std::future::poll_fn;
@@ -27,11 +26,12 @@ impl<S: Source> PollEvented<S> {
     /// # Panics
     /// Outside a runtime (a worker, `block_on`, or `Handle::enter`).
     pub(crate) fn new(source: S) -> io::Result<PollEvented<S>> {
-        let handle = Handle::try_current().expect(
+        // The scheduler's context, as `Handle::try_current` reads it (io/ names no `runtime/`).
+        let shared = crate::scheduler::context::current().expect(
             "spindle::net: no current runtime: create sockets inside a spindle task, \
              `block_on`, or a thread that called `Handle::enter`",
         );
-        PollEvented::with_shared(handle.shared, source)
+        PollEvented::with_shared(shared, source)
     }
 
     /// Registers `source` with `shared`'s driver (an accepted socket joins its listener's).

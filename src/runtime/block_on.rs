@@ -5,9 +5,9 @@
 //! the future returns `Pending` again. So a paused clock never moves while the `block_on`
 //! future has something to do.
 
+use crate::scheduler::pause::RuntimeWorld;
 use crate::scheduler::quiet::{self, Agent};
 use crate::scheduler::Shared;
-use crate::time::pause::RuntimeWorld;
 use crate::util::parker::{Parker, Unparker};
 use std::future::Future;
 use std::pin::pin;

@@ -33,7 +33,7 @@ pub struct Builder {
     // ----- blocking pool and thread hooks (issue 14): `blocking::api`, `runtime::hooks` -----
     /// `max_blocking_threads`, `thread_keep_alive`, `on_thread_start`, `on_thread_stop`.
     pub(crate) blocking: crate::blocking::Settings,
-    // Virtual time (`time::pause`): the clock starts paused; auto-advance when quiet.
+    // Virtual time (`scheduler::pause`): the clock starts paused; auto-advance when quiet.
     pub(crate) start_paused: bool,
     pub(crate) auto_advance: bool,
 }

@@ -1,8 +1,8 @@
 //! `Handle::enter`: make an embedder's own thread act as inside the runtime, so it can
 //! create sockets (`spindle::net`) and use the free functions (`spindle::spawn`, ...).
 
-use super::context::{self, Restore};
 use super::handle::Handle;
+use crate::scheduler::context::{self, Restore};
 use std::cell::Cell;
 use std::fmt;
 use std::marker::PhantomData;
@@ -65,7 +65,7 @@ impl Handle {
             depth
         });
         EnterGuard {
-            _restore: context::enter_handle(self),
+            _restore: context::enter_handle(&self.shared),
             depth,
             _handle: PhantomData,
             _not_send: PhantomData,

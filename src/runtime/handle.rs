@@ -1,13 +1,13 @@
 //! `Handle`: a cloneable reference to a runtime, usable from any thread, and the free
 //! functions that use the current thread's runtime.
 
-use super::context;
 use super::metrics::RuntimeMetrics;
 use crate::loom::sync::atomic::Ordering::Relaxed;
 use crate::loom::sync::Arc;
+use crate::scheduler::context;
 use crate::scheduler::Shared;
 use crate::task::JoinHandle;
-use crate::time::{self, Sleep, Timeout, TimerHandle};
+use crate::time::{Sleep, Timeout, TimerHandle};
 use crate::{Deferred, Promise};
 use std::fmt;
 use std::future::Future;
@@ -59,7 +59,7 @@ impl Handle {
     /// assert!(spindle::Handle::try_current().is_none());
     /// ```
     pub fn try_current() -> Option<Handle> {
-        context::current_handle()
+        context::current().map(Handle::from_shared)
     }
 
     /// Spawns a task. From a worker it goes to that worker's deque; from any other thread to
@@ -92,7 +92,7 @@ impl Handle {
     where
         F: FnOnce() + Send + 'static,
     {
-        time::arm::call_soon(&self.shared, self.shared.clock.now(), f)
+        crate::scheduler::arm::call_soon(&self.shared, self.shared.clock.now(), f)
     }
 
     /// Runs `f` after `delay` (asyncio's `loop.call_later`): never earlier, normally within
@@ -110,7 +110,7 @@ impl Handle {
     where
         F: FnOnce() + Send + 'static,
     {
-        time::arm::call_later(&self.shared, delay, f)
+        crate::scheduler::arm::call_later(&self.shared, delay, f)
     }
 
     /// Runs `f` at `when` (asyncio's `loop.call_at`), on the same clock as [`time`](Self::time).
@@ -128,7 +128,7 @@ impl Handle {
     where
         F: FnOnce() + Send + 'static,
     {
-        time::arm::call_at(&self.shared, when, f)
+        crate::scheduler::arm::call_at(&self.shared, when, f)
     }
 
     /// The runtime's monotonic clock (asyncio's `loop.time`): `call_at(h.time() + d, f)`
@@ -153,7 +153,7 @@ impl Handle {
     /// ```
     #[inline] // perf: the clock read is a call already (`Clock::now`); keep this one inlined
     pub fn sleep(&self, d: Duration) -> Sleep {
-        Sleep::new(self.clone(), self.shared.clock.deadline_after(d))
+        Sleep::new(self.shared.clone(), self.shared.clock.deadline_after(d))
     }
 
     /// A future that completes at `when`.
@@ -164,7 +164,7 @@ impl Handle {
     /// rt.block_on(h.sleep_until(h.time() + std::time::Duration::from_millis(2)));
     /// ```
     pub fn sleep_until(&self, when: Instant) -> Sleep {
-        Sleep::new(self.clone(), when)
+        Sleep::new(self.shared.clone(), when)
     }
 
     /// Wraps `fut` so it fails with [`Elapsed`](crate::Elapsed) if it does not complete
@@ -222,7 +222,7 @@ impl Handle {
         if context::in_block_on() {
             panic!("spindle: `block_on` called inside another `block_on`; use `.await` instead.");
         }
-        context::enter_block_on(self, || super::block_on::run(&self.shared, future))
+        context::enter_block_on(&self.shared, || super::block_on::run(&self.shared, future))
     }
 }
 

@@ -6,14 +6,13 @@
 //! and reported with one line on stderr; the thread goes on (a broken metrics hook must not
 //! take the runtime down).
 
-use super::context;
 use super::handle::Handle;
+use crate::scheduler::context;
 use crate::Builder;
 use std::cell::Cell;
 use std::sync::Arc;
 
-/// A thread hook.
-pub(crate) type Hook = dyn Fn() + Send + Sync;
+use crate::blocking::hooks::{run_start, run_stop};
 
 // This thread's worker index, set before the start hook of worker `i` and never cleared (the
 // thread is the worker until it exits). A plain `Cell<usize>`, `usize::MAX` for "none".
@@ -42,29 +41,13 @@ pub fn worker_index() -> Option<usize> {
 pub(crate) fn worker_main(index: usize, handle: Handle, run: impl FnOnce()) {
     WORKER_INDEX.with(|w| w.set(index));
     let settings = handle.shared.blocking.settings().clone();
-    context::enter_runtime_thread(&handle, || run_start(settings.on_thread_start.as_deref()));
+    context::enter_runtime_thread(&handle.shared, || {
+        run_start(settings.on_thread_start.as_deref())
+    });
     run();
-    context::enter_runtime_thread(&handle, || run_stop(settings.on_thread_stop.as_deref()));
-}
-
-pub(crate) fn run_start(hook: Option<&Hook>) {
-    run_hook("on_thread_start", hook);
-}
-
-pub(crate) fn run_stop(hook: Option<&Hook>) {
-    run_hook("on_thread_stop", hook);
-}
-
-fn run_hook(what: &str, hook: Option<&Hook>) {
-    let Some(hook) = hook else { return };
-    if let Err(payload) = crate::util::panic::catch(hook) {
-        let msg = crate::task::error::panic_message(&*payload).unwrap_or_else(|| "..".into());
-        let thread = std::thread::current();
-        let name = thread.name().unwrap_or("<unnamed>");
-        eprintln!("spindle: {what} hook panicked on thread `{name}`: {msg}");
-        // The payload's Drop is user code too.
-        crate::util::panic::dispose(payload);
-    }
+    context::enter_runtime_thread(&handle.shared, || {
+        run_stop(settings.on_thread_stop.as_deref())
+    });
 }
 
 impl Builder {

@@ -2,8 +2,9 @@
 //! context, `block_on`, and [`RuntimeMetrics`].
 
 pub(crate) mod block_on;
+// spawn_blocking, its Builder settings and metrics (moved from blocking/api.rs, issue 9).
+pub(crate) mod blocking_api;
 pub(crate) mod builder;
-pub(crate) mod context;
 pub(crate) mod handle;
 pub(crate) mod hooks;
 pub(crate) mod metrics;
@@ -16,3 +17,7 @@ pub(crate) mod spawn_trait;
 mod unwind_safe;
 // Starting worker threads without leaving anything behind on failure (issue 10).
 pub(crate) mod spawn_worker;
+// Handle::call_every / interval / interval_at (issue 9: out of time/ and scheduler/).
+pub(crate) mod timers;
+// Builder::start_paused / auto_advance, Handle::pause / resume / advance (issue 9).
+pub(crate) mod virtual_time;

@@ -1,26 +1,32 @@
 //! `Runtime`: owns the worker threads; dropping it shuts down.
 //!
-//! Shutdown procedure (`Runtime::shutdown`):
-//! 1. Set the closed flag and wake every worker. From now on `spawn` and `call_*` refuse
+//! Shutdown procedure (`Runtime::shutdown`). This is the one numbering of its steps; the
+//! code of each step says "shutdown step N":
+//! 1. Set the closed flag and wake every worker (`Shared::begin_shutdown`), then close the
+//!    blocking pool (its queued tasks are cancelled). From now on `spawn` and `call_*` refuse
 //!    work (cancelled JoinHandle / already-cancelled TimerHandle), and a wake of any task
 //!    cancels it instead of queueing it.
 //! 2. Each worker finishes its current poll, cancels what is left in its deque, closes its
-//!    timer shard (cancelling every pending callback, which drops its closure), and exits.
-//! 3. Wait for the workers (bounded by `shutdown_timeout`; a worker stuck in user code is
-//!    left behind and cleans up its own queue and shard when it returns).
+//!    timer shard (cancelling every pending callback, which drops its closure), and exits
+//!    (`Worker::exit`, `Shard::close`).
+//! 3. Wait for the workers and the running blocking tasks (`Shared::wait_workers`,
+//!    `Pool::wait`; bounded by `shutdown_timeout`: a worker stuck in user code is left
+//!    behind and cleans up its own queue and shard when it returns).
 //! 4. Close the task registry and cancel every task still alive (drops its future; its
-//!    JoinHandle resolves to a cancelled JoinError), then drain the injector.
+//!    JoinHandle resolves to a cancelled JoinError), cancel what workers left behind hold
+//!    (`Shard::close_outside`), then drain the injector and shut the I/O driver
+//!    (`Shared::finish_shutdown`).
 
 use super::builder::Builder;
-use super::context;
 use super::handle::Handle;
 use crate::loom::sync::{lock, Arc, Mutex};
 use crate::loom::thread;
-use crate::scheduler::queue::Local;
+use crate::scheduler::context;
 use crate::scheduler::worker::Worker;
 use crate::scheduler::Shared;
 use crate::time::clock::Clock;
 use crate::util::parker::Parker;
+use crate::util::queue::Local;
 use std::fmt;
 use std::future::Future;
 use std::io;
@@ -146,6 +152,7 @@ impl Runtime {
         if shared.is_closed() && lock(&self.threads).is_empty() {
             return;
         }
+        // Shutdown step 1 (the list at the top of this file).
         shared.begin_shutdown();
         // The blocking pool: queued tasks are cancelled now, running ones waited for below.
         shared.blocking.close();
@@ -160,6 +167,7 @@ impl Runtime {
             });
             return;
         }
+        // Step 3 (step 2 runs on each worker).
         let all_exited = shared.wait_workers(deadline);
         shared.blocking.wait(deadline);
         if all_exited {
@@ -182,10 +190,9 @@ impl Drop for NotStarted<'_> {
     }
 }
 
-/// Step 4, with the runtime as the thread's current one (the futures dropped here may use it).
+/// Shutdown step 4, with the runtime as the thread's current one (the futures dropped here may use it).
 fn finish_shutdown(shared: &Arc<Shared>) {
-    let handle = Handle::from_shared(shared.clone());
-    context::with_current(&handle, || shared.finish_shutdown());
+    context::with_current(shared, || shared.finish_shutdown());
 }
 
 impl Drop for Runtime {

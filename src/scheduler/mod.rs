@@ -5,16 +5,29 @@
 //! - [`worker`]: the worker loop (run, maintain timers, steal, park).
 //! - [`metrics`]: per-worker counters without shared cache lines.
 
+// The remote-arm-vs-owner-park handshake (issue 9).
+pub(crate) mod arm;
+// TimerHandle::cancel and the won cancel's bookkeeping.
+pub(crate) mod cancel;
+pub(crate) mod handshake;
+// The thread-local current runtime and current worker.
+pub(crate) mod context;
 pub(crate) mod idle;
 pub(crate) mod metrics;
-pub(crate) mod queue;
+pub(crate) use crate::util::queue;
 // Virtual time: the "runtime is quiet" decision.
 pub(crate) mod quiet;
+// No hostage timers: watch deadline, grace, thief pass (issue 9).
+pub(crate) mod watch;
+// Virtual time's runtime side (agents, the quiet decision's world, pending advances).
+pub(crate) mod pause;
+// call_every: arming and running a periodic entry.
+pub(crate) mod periodic;
 pub(crate) mod worker;
 
 use crate::loom::sync::atomic::{fence, AtomicBool, Ordering::*};
 use crate::loom::sync::{lock, Arc, Condvar, Mutex};
-use crate::runtime::context;
+
 use crate::task::owned::OwnedTasks;
 use crate::task::{JoinHandle, RawTask, Schedule};
 use crate::time::clock::Clock;
@@ -65,11 +78,11 @@ pub(crate) struct Shared {
     /// The `spawn_blocking` pool (and the thread hooks' settings), `crate::blocking`.
     pub(crate) blocking: crate::blocking::Pool,
     /// Virtual time: agent count for the quiet decision, auto-advance, pending `advance`s.
-    pub(crate) vt: crate::time::pause::VirtualTime,
+    pub(crate) vt: crate::scheduler::pause::VirtualTime,
     /// The I/O driver (`io::driver`); `None` in loom models that build a bare `Shared`.
     pub(crate) io: Option<crate::io::driver::Driver>,
     closed: AtomicBool,
-    /// Shutdown reached step 4 (`finish_shutdown`): the registry is closing (issue 10).
+    /// Shutdown reached step 4 (`finish_shutdown`; steps: `runtime::runtime`): the registry is closing (issue 10).
     finishing: AtomicBool,
     /// Number of worker threads still running, for `shutdown_timeout`.
     running: Mutex<usize>,
@@ -102,7 +115,7 @@ impl Shared {
             counters: Counters::new(workers),
             on_callback_panic,
             blocking,
-            vt: crate::time::pause::VirtualTime::new(workers),
+            vt: crate::scheduler::pause::VirtualTime::new(workers),
             io: None,
             closed: AtomicBool::new(false),
             finishing: AtomicBool::new(false),
@@ -195,27 +208,15 @@ impl Shared {
         }
     }
 
-    /// Wakes a sleeper if a newly armed deadline is earlier than any sleeper will look at the
-    /// timers by itself (so a stuck owner's timers still have a watcher). The caller made the
-    /// deadline visible (SeqCst) before calling: with the sleeper's registration and re-check
-    /// this is the Dekker pair of `worker::Worker::park`.
-    pub(crate) fn watch_deadline(&self, tick: u64) {
-        if self.idle.num_sleeping() > 0
-            && tick.saturating_add(self.shards[0].grace()) < self.idle.earliest_wake()
-        {
-            if let Notify::Unpark(i) = self.idle.choose_any() {
-                self.unparkers[i].unpark();
-            }
-        }
-    }
+    // `watch_deadline`: `scheduler::watch` (no hostage timers).
 
     // ----- shutdown -----
 
-    /// Step 1: refuse new work and wake every worker so it sees the flag.
+    /// Shutdown step 1 (the steps: `runtime::runtime`): refuse new work and wake every worker so it sees the flag.
     pub(crate) fn begin_shutdown(&self) {
         self.closed.store(true, SeqCst);
         // Virtual time: pending `advance`s complete rather than wait for a dead runtime.
-        crate::time::pause::on_shutdown(self);
+        crate::scheduler::pause::on_shutdown(self);
         for i in self.idle.take_all() {
             self.unparkers[i].unpark();
         }
@@ -231,7 +232,8 @@ impl Shared {
         self.exited.notify_all();
     }
 
-    /// Step 2: wait (bounded) for the workers to exit. Returns true if all did.
+    /// Shutdown step 3: wait (bounded) for the workers to exit (each runs step 2,
+    /// `Worker::exit`). Returns true if all did.
     pub(crate) fn wait_workers(&self, deadline: Option<std::time::Instant>) -> bool {
         let mut running = lock(&self.running);
         while *running > 0 {
@@ -253,7 +255,7 @@ impl Shared {
         true
     }
 
-    /// Step 3: cancel every task that is still alive and everything still queued.
+    /// Shutdown step 4: cancel every task that is still alive and everything still queued.
     pub(crate) fn finish_shutdown(&self) {
         self.finishing.store(true, SeqCst);
         for task in self.owned.close() {

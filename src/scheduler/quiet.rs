@@ -4,10 +4,10 @@
 //! **Agents.** The runtime counts its *agents*, the threads that may produce work or read the
 //! clock on its behalf: every worker thread that is not parked, every thread inside
 //! `block_on` whose future is runnable, and every running blocking task (hook:
-//! `time::pause::blocking_task_started` / `blocking_task_finished`, unused until a blocking
+//! `scheduler::pause::blocking_task_started` / `blocking_task_finished`, unused until a blocking
 //! pool calls them, so the count of blocking tasks is 0). Threads that merely hold a `Handle` are
 //! *not* agents: the runtime cannot know that they will arm a timer later (see
-//! `time::pause` for what that means to users).
+//! `scheduler::pause` for what that means to users).
 //!
 //! **State word.** `state = gen << 32 | active`. [`enter`](Quiet::enter) adds one agent and
 //! bumps `gen`; [`leave`](Quiet::leave) removes one, and the agent that brings `active` to 0
@@ -118,13 +118,13 @@ impl Quiet {
     }
 
     /// A blocking task starts running (counts as an agent); see
-    /// `time::pause::blocking_task_started`, the hook a blocking pool calls.
+    /// `scheduler::pause::blocking_task_started`, the hook a blocking pool calls.
     pub(crate) fn blocking_started(&self) {
         self.enter();
     }
 
     /// A blocking task finished; the caller then runs [`settle`] with the token, if any
-    /// (`time::pause::blocking_task_finished`).
+    /// (`scheduler::pause::blocking_task_finished`).
     pub(crate) fn blocking_finished(&self) -> Option<Token> {
         self.leave()
     }

@@ -10,22 +10,18 @@
 //!    overdue timers (their owners are stuck). A bounded number of workers search at once.
 //! 4. Nothing found: park (see [`Worker::park`]) until woken or the next timer deadline.
 //!
-//! **No hostage timers.** A worker parks until its own next deadline *and* until the other
-//! shards' next deadlines plus `GRACE_TICKS`, so some idle worker is awake when another
-//! worker's timers come due. An owner that arms a deadline earlier than any sleeper will look
-//! (`Shared::watch_deadline`) wakes one. Dekker pair: owner stores `next_due` (SeqCst) then
-//! reads the sleepers' earliest wake; a parking worker registers its wake tick (SeqCst) then
-//! re-reads every shard's `next_due`. One of the two sees the other.
+//! **No hostage timers** (watch deadline, grace, thief pass): `scheduler::watch`. The park
+//! decision and the remote-arm handshake: `scheduler::handshake`.
 
+use super::context;
 use super::metrics::Counter;
-use super::queue::Local;
 use super::{Notified, Shared};
-use crate::loom::sync::atomic::{fence, Ordering::SeqCst};
 use crate::loom::sync::Arc;
-use crate::runtime::context;
+use crate::time::owner::ShardOwner;
 use crate::time::pool::EntryRef;
-use crate::time::shard::{DueSink, NOT_PARKED};
+use crate::time::shard::DueSink;
 use crate::util::parker::Parker;
+use crate::util::queue::Local;
 use std::cell::Cell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
@@ -42,6 +38,8 @@ pub(crate) struct Worker {
     pub(crate) index: usize,
     pub(crate) shared: Arc<Shared>,
     pub(crate) local: Local<Notified>,
+    /// This worker's own shard, owner side (only this worker holds it).
+    pub(crate) owner: ShardOwner,
     parker: Parker,
     searching: Cell<bool>,
     turn: Cell<u32>,
@@ -81,6 +79,13 @@ impl DueSink for ToLocal<'_> {
     }
 }
 
+impl ToLocal<'_> {
+    /// Whether a due callback went to the deque.
+    pub(crate) fn has_queued(&self) -> bool {
+        self.queued > 0
+    }
+}
+
 impl Drop for ToLocal<'_> {
     fn drop(&mut self) {
         // issue 12: every local arm builds a sink (for a full staging buffer); skip the drain.
@@ -102,6 +107,7 @@ impl Worker {
     ) -> Worker {
         Worker {
             index,
+            owner: ShardOwner::new(shared.shards[index].clone()),
             shared,
             local,
             parker,
@@ -179,12 +185,11 @@ impl Worker {
     /// Runs this shard's maintenance turn; returns how many callbacks became runnable.
     fn maintain_timers(&self) -> usize {
         let now = self.shared.clock.now_tick();
-        let shard = &self.shared.shards[self.index];
-        if !shard.owner_turn_needed(now) {
+        if !self.owner.turn_needed(now) {
             return 0;
         }
         let mut sink = ToLocal::new(self);
-        shard.owner_turn(Some(now), &mut sink);
+        self.owner.turn(Some(now), &mut sink);
         if sink.queued > 1 {
             // A burst of due callbacks: let idle workers steal some.
             self.shared.notify_one();
@@ -204,9 +209,9 @@ impl Worker {
     }
 
     fn run_callback(&self, e: &EntryRef) {
-        // call_every: run in place and re-arm (`time::periodic`).
+        // call_every: run in place and re-arm (`scheduler::periodic`).
         if e.is_periodic() {
-            return crate::time::periodic::run(&self.shared, self.index, e);
+            return super::periodic::run(&self.shared, self.index, e);
         }
         let Some(f) = e.start_firing() else { return };
         self.shared.counters.add(Some(self.index), Counter::Fired);
@@ -240,7 +245,8 @@ impl Worker {
                     return Some(t);
                 }
             }
-            if self.steal_overdue_timers() {
+            // No hostage timers: fire late owners' due timers (`watch`).
+            if super::watch::thief_pass(self) {
                 if let Some(t) = self.local.pop() {
                     return Some(t);
                 }
@@ -250,95 +256,36 @@ impl Worker {
         None
     }
 
-    /// Fires due timers of shards whose owners are late (stuck in a long poll).
-    fn steal_overdue_timers(&self) -> bool {
-        let now = self.shared.clock.now_tick();
-        let mut sink = ToLocal::new(self);
-        for (i, shard) in self.shared.shards.iter().enumerate() {
-            if i != self.index {
-                shard.steal_overdue(now, &mut sink);
-            }
-        }
-        sink.queued > 0
-    }
-
-    /// The tick to wake up at by ourselves: our own next deadline, and the other shards'
-    /// deadlines plus the grace after which we fire them in their owner's place.
-    fn wake_tick(&self) -> u64 {
-        let mut t = u64::MAX;
-        for (i, shard) in self.shared.shards.iter().enumerate() {
-            t = t.min(if i == self.index {
-                shard.next_due()
-            } else {
-                shard.watch_tick()
-            });
-        }
-        t
-    }
-
-    fn has_work(&self, was_searching: bool) -> bool {
-        !self.shared.injector.is_empty()
-            || !self.shared.shards[self.index].inbox_is_empty()
-            || self.steal_check(was_searching)
-            || self.shared.is_closed()
-    }
-
-    /// Other workers' deques count as work for a parking worker that was searching, or when
-    /// nobody searches. While another worker searches, it (the last searcher re-checks here
-    /// before it parks) takes that work or wakes us; a non-searcher that cannot search and
-    /// does not park would spin on a busy worker's deque, burning the core that worker and
-    /// the runtime's I/O peers need (seen as 1M park re-check loops/s under HTTP load).
-    fn steal_check(&self, was_searching: bool) -> bool {
-        (was_searching || self.shared.idle.num_searching() == 0)
-            && self.shared.stealers.iter().any(|s| !s.is_empty())
-    }
-
-    /// Step 2 of the sleep protocol (`idle`): register, re-check, then park.
+    /// Step 2 of the sleep protocol (`idle`): the decision (`handshake::decide`: publish the
+    /// wake tick, register, re-check), then the wait, then `handshake::retract`.
     pub(crate) fn park(&self) {
         let shared = &*self.shared;
-        let shard = &shared.shards[self.index];
-        let mut wake = self.wake_tick();
-        // Remote arms earlier than this wake us (see `Handle` arming).
-        shard.parked_until.store(wake.max(1), SeqCst);
         let was_searching = self.searching.replace(false);
-        shared
-            .idle
-            .register_sleeper(self.index, was_searching, wake);
-        fence(SeqCst);
-        let now = shared.clock.now_tick();
-        wake = wake.min(self.wake_tick());
-        // seeded fault (loom only): `ParkSkipsRecheck` parks without looking again.
-        let recheck = !crate::fault::is(crate::fault::Fault::ParkSkipsRecheck);
-        if (recheck && self.has_work(was_searching)) || wake <= now {
-            shard.parked_until.store(NOT_PARKED, SeqCst);
-            self.leave_sleepers();
-            return;
-        }
-        let deadline = if wake == u64::MAX {
-            None
-        } else {
-            shared.clock.park_deadline(wake)
+        let deadline = match super::handshake::decide(shared, self.index, was_searching) {
+            super::handshake::ParkDecision::Stay { leave } => return self.left_sleepers(leave),
+            super::handshake::ParkDecision::Sleep { deadline, .. } => deadline,
         };
-        // Virtual time: stop counting as running; the last to stop decides (`time::pause`).
-        crate::time::pause::worker_idle(shared);
+        // Virtual time: stop counting as running; the last to stop decides (`scheduler::pause`).
+        super::pause::worker_idle(shared);
         // I/O (`io::park`): wait in the OS poller if no other worker does, else the condvar.
         let had_io = crate::io::park::park(shared, &self.parker, deadline);
-        crate::time::pause::worker_busy(shared);
-        shard.parked_until.store(NOT_PARKED, SeqCst);
-        self.leave_sleepers();
+        super::pause::worker_busy(shared);
+        self.left_sleepers(super::handshake::retract(shared, self.index));
         if had_io {
             // Hand the poller on: an idle worker takes it while we run (`io::park`).
             shared.notify_one();
         }
     }
 
-    fn leave_sleepers(&self) {
-        if !self.shared.idle.unregister_sleeper(self.index) {
+    /// `unregistered`: `handshake::retract`'s answer.
+    fn left_sleepers(&self, unregistered: bool) {
+        if !unregistered {
             // A notifier removed us and counted us as searching.
             self.searching.set(true);
         }
     }
 
+    /// Shutdown step 2 (`runtime::runtime`): drop this worker's queued work, close its shard.
     fn exit(&self) {
         // Our queued work will never run here: cancel it (drops futures and closures; their
         // panics are contained where they are dropped).
@@ -348,7 +295,7 @@ impl Worker {
         while let Some(n) = self.local.pop() {
             crate::util::panic::contain(|| n.cancel(&self.shared));
         }
-        self.shared.shards[self.index].close();
+        self.owner.close();
     }
 }
 

@@ -2,11 +2,8 @@
 
 use super::entry::Entry;
 use super::pool::EntryRef;
-use super::shard::{Op, Shard};
-use crate::loom::sync::atomic::Ordering::Relaxed;
+use super::shard::Shard;
 use crate::loom::sync::Arc;
-use crate::runtime::context;
-use crate::scheduler::metrics::Counter;
 use std::fmt;
 use std::time::Instant;
 
@@ -22,10 +19,11 @@ use std::time::Instant;
 /// assert!(t.is_cancelled());
 /// ```
 pub struct TimerHandle {
-    entry: EntryRef,
+    pub(crate) entry: EntryRef,
     /// The entry's generation when this handle was made (pool invariant P5).
     gen: u32,
-    shard: Arc<Shard>,
+    /// `cancel` (`scheduler::cancel`) routes through it.
+    pub(crate) shard: Arc<Shard>,
     when: Instant,
 }
 
@@ -55,21 +53,6 @@ impl TimerHandle {
         TimerHandle::new(Entry::new_dead(0), shard, when)
     }
 
-    /// Stops the callback if it has not started. Returns `true` iff *this* call stopped it;
-    /// then it never runs and its closure (with everything it captured) is dropped before
-    /// `cancel` returns. Returns `false` if it already ran, is running, or was cancelled.
-    ///
-    /// ```
-    /// let rt = spindle::Runtime::new().unwrap();
-    /// let (tx, rx) = std::sync::mpsc::channel();
-    /// let t = rt.handle().call_soon(move || tx.send(()).unwrap());
-    /// rx.recv().unwrap();
-    /// assert!(!t.cancel()); // too late: it ran
-    /// ```
-    pub fn cancel(&self) -> bool {
-        self.current() && cancel(&self.entry, &self.shard)
-    }
-
     /// True once the callback was cancelled (by any clone, or by runtime shutdown).
     ///
     /// ```
@@ -92,60 +75,32 @@ impl TimerHandle {
     /// ```
     pub fn when(&self) -> Instant {
         // call_every: the entry's current schedule (the next run), not the first one.
-        super::periodic::when(&self.entry).unwrap_or(self.when)
+        super::period::when(&self.entry).unwrap_or(self.when)
     }
 }
 
 /// Cancels `entry` (armed on `shard`), from any thread; true iff this call won. The winner
-/// counts it and gets the entry out of its wheel (`cancel_bookkeeping`). A panic in the
+/// counts it and gets the entry out of its wheel (`unlink`, the scheduler's bookkeeping:
+/// `TimerHandle::cancel` is in `scheduler::cancel`, a `Sleep` goes through `time::route`). A panic in the
 /// closure's `Drop` reaches the caller, but only after the bookkeeping: the entry never stays
 /// in its wheel until its deadline (forever for `Duration::MAX`).
 #[inline]
-pub(crate) fn cancel(entry: &EntryRef, shard: &Arc<Shard>) -> bool {
+pub(crate) fn cancel(
+    entry: &EntryRef,
+    shard: &Arc<Shard>,
+    unlink: impl FnOnce(&EntryRef, &Arc<Shard>, bool),
+) -> bool {
     let Some((cancelled, panic)) = entry.cancel_caught() else {
         return false;
     };
     // A periodic entry cancelled during its run is in no wheel: its runner finishes it.
     if !cancelled.during_run {
-        cancel_bookkeeping(entry, shard, cancelled.was_staged);
+        unlink(entry, shard, cancelled.was_staged);
     }
     if let Some(payload) = panic {
         std::panic::resume_unwind(payload);
     }
     true
-}
-
-/// After a won cancel: count it and get the entry out of its wheel. On the owner's thread the
-/// unlink happens now; elsewhere it is queued to the owner. An entry that never reached a
-/// wheel needs no unlink: whoever moves it there drops it instead.
-fn cancel_bookkeeping(entry: &EntryRef, shard: &Arc<Shard>, was_staged: bool) {
-    let done = context::with_worker(|w| {
-        let w = w?;
-        let is_ours = w
-            .shared
-            .shards
-            .get(entry.shard as usize)
-            .is_some_and(|s| Arc::ptr_eq(s, shard));
-        if !is_ours {
-            return None;
-        }
-        w.shared.counters.add(Some(w.index), Counter::Cancelled);
-        let is_owner = w.index == entry.shard as usize;
-        match (was_staged, is_owner) {
-            (true, true) => shard.owner_unstage(entry),
-            (true, false) => {}
-            (false, true) => shard.owner_unlink(entry.clone()),
-            (false, false) => shard.push_remote(Op::Unlink(entry.clone())),
-        }
-        Some(())
-    });
-    if done.is_none() {
-        // Relaxed: a statistic.
-        shard.remote_cancels.fetch_add(1, Relaxed);
-        if !was_staged {
-            shard.push_remote(Op::Unlink(entry.clone()));
-        }
-    }
 }
 
 impl Clone for TimerHandle {

@@ -13,7 +13,6 @@
 
 use super::clock::saturating_add as add;
 use super::sleep::Sleep;
-use crate::runtime::handle::Handle;
 use std::fmt;
 use std::future::{poll_fn, Future};
 use std::pin::Pin;
@@ -111,14 +110,14 @@ impl MissedTickBehavior {
                 // The first point of the grid through `timeout` that is later than `now`.
                 let late = now.saturating_duration_since(timeout).as_nanos();
                 let periods = late / period.as_nanos() + 1;
-                super::periodic::nth(timeout, period, u64::try_from(periods).unwrap_or(u64::MAX))
+                super::period::nth(timeout, period, u64::try_from(periods).unwrap_or(u64::MAX))
             }
         }
     }
 }
 
 /// Ticks every period, made by [`interval`](crate::interval) /
-/// [`interval_at`](crate::interval_at) or the same methods of [`Handle`]. Built on one
+/// [`interval_at`](crate::interval_at) or the same methods of [`Handle`](crate::Handle). Built on one
 /// [`Sleep`] that is reset in place after every tick. It can be polled by any executor.
 /// Missed ticks are handled as [`MissedTickBehavior`] says (default `Skip`).
 ///
@@ -133,18 +132,17 @@ impl MissedTickBehavior {
 /// });
 /// ```
 pub struct Interval {
-    handle: Handle,
     sleep: Sleep,
     period: Duration,
     missed_tick_behavior: MissedTickBehavior,
 }
 
 impl Interval {
-    fn new(handle: &Handle, start: Instant, period: Duration) -> Interval {
+    /// An interval whose first tick is `first`'s deadline (`Handle::interval_at`).
+    pub(crate) fn new(first: Sleep, period: Duration) -> Interval {
         assert!(!period.is_zero(), "{ZERO_PERIOD}");
         Interval {
-            handle: handle.clone(),
-            sleep: handle.sleep_until(start),
+            sleep: first,
             period,
             missed_tick_behavior: MissedTickBehavior::default(),
         }
@@ -181,7 +179,7 @@ impl Interval {
             return Poll::Pending;
         }
         let timeout = self.sleep.deadline();
-        let now = self.handle.shared.clock.now();
+        let now = self.sleep.clock().now();
         let next = if now > add(timeout, ON_TIME_SLACK) {
             self.missed_tick_behavior
                 .next_timeout(timeout, now, self.period)
@@ -207,7 +205,7 @@ impl Interval {
     /// });
     /// ```
     pub fn reset(&mut self) {
-        let next = add(self.handle.shared.clock.now(), self.period);
+        let next = add(self.sleep.clock().now(), self.period);
         self.reset_at(next);
     }
 
@@ -224,7 +222,7 @@ impl Interval {
     /// });
     /// ```
     pub fn reset_immediately(&mut self) {
-        let now = self.handle.shared.clock.now();
+        let now = self.sleep.clock().now();
         self.reset_at(now);
     }
 
@@ -289,73 +287,6 @@ impl fmt::Debug for Interval {
             .field("missed_tick_behavior", &self.missed_tick_behavior)
             .finish()
     }
-}
-
-impl Handle {
-    /// An [`Interval`] whose first tick is at once and then every `period`.
-    ///
-    /// # Panics
-    /// If `period` is zero (as tokio's `interval` does).
-    ///
-    /// ```
-    /// let rt = spindle::Runtime::new().unwrap();
-    /// let mut i = rt.handle().interval(std::time::Duration::from_millis(1));
-    /// rt.block_on(async { i.tick().await; i.tick().await; });
-    /// ```
-    #[track_caller]
-    pub fn interval(&self, period: Duration) -> Interval {
-        self.interval_at(self.shared.clock.now(), period)
-    }
-
-    /// An [`Interval`] whose first tick is at `start` and then every `period` (on the clock of
-    /// [`time`](Handle::time)).
-    ///
-    /// # Panics
-    /// If `period` is zero.
-    ///
-    /// ```
-    /// use std::time::Duration;
-    /// let rt = spindle::Runtime::new().unwrap();
-    /// let h = rt.handle();
-    /// let start = h.time() + Duration::from_millis(2);
-    /// let mut i = h.interval_at(start, Duration::from_millis(50));
-    /// rt.block_on(async {
-    ///     assert_eq!(i.tick().await, start);
-    ///     assert_eq!(i.tick().await, start + Duration::from_millis(50));
-    /// });
-    /// ```
-    #[track_caller]
-    pub fn interval_at(&self, start: Instant, period: Duration) -> Interval {
-        Interval::new(self, start, period)
-    }
-}
-
-/// [`Handle::interval`] on the current thread's runtime (panics outside one, or if `period`
-/// is zero).
-///
-/// ```
-/// let rt = spindle::Runtime::new().unwrap();
-/// rt.block_on(async { spindle::interval(std::time::Duration::from_millis(1)).tick().await });
-/// ```
-#[track_caller]
-pub fn interval(period: Duration) -> Interval {
-    Handle::current().interval(period)
-}
-
-/// [`Handle::interval_at`] on the current thread's runtime (panics outside one, or if
-/// `period` is zero).
-///
-/// ```
-/// let rt = spindle::Runtime::new().unwrap();
-/// rt.block_on(async {
-///     let start = spindle::Handle::current().time();
-///     let mut i = spindle::interval_at(start, std::time::Duration::from_millis(1));
-///     assert_eq!(i.tick().await, start);
-/// });
-/// ```
-#[track_caller]
-pub fn interval_at(start: Instant, period: Duration) -> Interval {
-    Handle::current().interval_at(start, period)
 }
 
 #[cfg(all(test, not(loom)))]

@@ -9,18 +9,20 @@
 //! - [`handle`], [`sleep`], [`timeout`]: the public types.
 //! - [`periodic`]: `call_every` (one entry re-armed in place); [`interval`]: `Interval`.
 
-pub(crate) mod arm;
 pub(crate) mod clock;
 pub(crate) mod entry;
 pub(crate) mod handle;
 // A shard's inbox: intrusive lock-free list of remote ops (issue 12).
 pub(crate) mod inbox;
 pub(crate) mod interval;
-pub(crate) mod periodic;
+// The owner-only shard operations as a non-Sync type (issue 9).
+pub(crate) mod owner;
+// The period grid of call_every and Interval.
+pub(crate) mod period;
 // Entry memory: pooled entries, `EntryRef`, inline closures (issue 12).
 pub(crate) mod pool;
-// Virtual time for tests (pause/resume/advance).
-pub(crate) mod pause;
+// The seam to the scheduler: where timers go (issue 9).
+pub(crate) mod route;
 pub(crate) mod shard;
 pub(crate) mod sleep;
 pub(crate) mod timeout;

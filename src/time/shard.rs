@@ -109,7 +109,7 @@ pub(crate) struct Shard {
 }
 
 // SAFETY: `wheel` is accessed only under `access`; `deferred_unlinks` only by the owner thread
-// (callers of the `owner_*` methods guarantee they run on the owner thread).
+// (the `owner_*` methods are reachable only through `ShardOwner`, held by the owner thread).
 unsafe impl Sync for Shard {}
 // SAFETY: as above; all contents are Send.
 unsafe impl Send for Shard {}
@@ -303,7 +303,7 @@ impl Shard {
 
     /// Owner thread: arms `e` (deadline `tick`) without taking `access`. Returns true if this
     /// lowered the shard's `next_due` (the caller then checks whether a sleeper must watch).
-    pub(crate) fn owner_arm(&self, e: EntryRef, tick: u64, sink: &mut dyn DueSink) -> bool {
+    pub(super) fn owner_arm(&self, e: EntryRef, tick: u64, sink: &mut dyn DueSink) -> bool {
         if let Err(e) = self.staging.push(e) {
             // Full: fold the buffer into the wheel (one `access` round trip per
             // STAGING_CAP arms), then stage.
@@ -325,7 +325,7 @@ impl Shard {
     /// Owner thread: a cancelled entry that was still staged. If it is the last one staged
     /// (armed and cancelled within one poll, the common case for deadlines), take it out now
     /// so its memory is reused at once; otherwise the next flush drops it.
-    pub(crate) fn owner_unstage(&self, e: &EntryRef) {
+    pub(super) fn owner_unstage(&self, e: &EntryRef) {
         if self.try_acquire(OWNER) {
             let popped = self.staging.pop_if_last(e);
             self.release();
@@ -334,7 +334,7 @@ impl Shard {
     }
 
     /// Owner thread: a cancelled entry that was in the wheel must be unlinked now.
-    pub(crate) fn owner_unlink(&self, e: EntryRef) {
+    pub(super) fn owner_unlink(&self, e: EntryRef) {
         if self.try_acquire(OWNER) {
             let removed = self.with_wheel(|w| w.remove(&e));
             self.release();
@@ -352,7 +352,7 @@ impl Shard {
     /// request in a server). Skipping loses nothing: whatever arrives later is staged by this
     /// thread, or is in the inbox, which the next turn (and `park`'s re-check) sees, and the
     /// wheel's elapsed tick lagging behind the clock only means the next advance does more.
-    pub(crate) fn owner_turn_needed(&self, now: u64) -> bool {
+    pub(super) fn owner_turn_needed(&self, now: u64) -> bool {
         // Relaxed: the owner is the only writer of the staging length.
         self.staging.len.load(Relaxed) != 0
             // SAFETY: owner thread only (this method's contract), like every access to it.
@@ -363,7 +363,7 @@ impl Shard {
 
     /// Owner thread: one maintenance turn. Moves staged and remote arms into the wheel,
     /// applies unlinks, and (with `now`) fires what is due. Returns the next due tick.
-    pub(crate) fn owner_turn(&self, now: Option<u64>, sink: &mut dyn DueSink) -> u64 {
+    pub(super) fn owner_turn(&self, now: Option<u64>, sink: &mut dyn DueSink) -> u64 {
         self.acquire_owner();
         let mut due_now = Vec::new();
         self.with_wheel(|wheel| {
@@ -549,9 +549,11 @@ impl Shard {
         true
     }
 
-    /// Shutdown: cancel (dropping every closure) and release every entry. Runs on the owner
-    /// thread as it exits, or on the shutting-down thread after the owner was joined.
-    pub(crate) fn close(&self) {
+    /// Shutdown step 2 (`runtime::runtime`): cancel (dropping every closure) and release every
+    /// entry. Runs on the owner thread only, as it exits (`Worker::exit`). A shard whose owner
+    /// is stuck past `shutdown_timeout` is emptied from outside by `close_outside`; this
+    /// `close` then drops what is left when the owner returns.
+    pub(super) fn close(&self) {
         // SeqCst fence: our caller saw `closed`; an arm whose re-check (after its push and
         // fence, `arm::arm_remote`) did not see it is in the inbox for the pops below.
         fence(SeqCst);
@@ -559,7 +561,7 @@ impl Shard {
         let mut all = Vec::new();
         self.staging.drain(|e| all.push(e));
         self.with_wheel(|wheel| wheel.drain(|e| all.push(e)));
-        // SAFETY: the owner has exited or is the caller (contract of `close`).
+        // SAFETY: the caller is the owner thread (contract of `close`).
         all.extend(
             self.deferred_unlinks
                 .with_mut(|v| unsafe { std::mem::take(&mut *v) }),

@@ -1,11 +1,11 @@
 //! `Sleep`: a future on the same timer wheels as the callbacks.
 
-use super::arm;
+use super::clock::Clock;
 use super::handle;
 use super::pool::EntryRef;
+use super::route::RouteRef;
 use super::shard::Shard;
 use crate::loom::sync::Arc;
-use crate::runtime::handle::Handle;
 use crate::task::coop;
 use std::fmt;
 use std::future::Future;
@@ -14,7 +14,7 @@ use std::task::{Context, Poll};
 use std::time::Instant;
 
 /// A future that completes at a deadline, made by [`sleep`](crate::sleep),
-/// [`sleep_until`](crate::sleep_until) or the same methods of [`Handle`].
+/// [`sleep_until`](crate::sleep_until) or the same methods of [`Handle`](crate::Handle).
 ///
 /// The timer is armed on the first poll (on the polling worker's own shard), so a `Sleep`
 /// that is never polled costs nothing. It can be polled by any executor. Dropping it cancels
@@ -30,15 +30,16 @@ use std::time::Instant;
 /// });
 /// ```
 pub struct Sleep {
-    handle: Handle,
+    /// Its runtime, through the seam (`time::route`).
+    route: RouteRef,
     deadline: Instant,
     entry: Option<(EntryRef, Arc<Shard>)>,
 }
 
 impl Sleep {
-    pub(crate) fn new(handle: Handle, deadline: Instant) -> Sleep {
+    pub(crate) fn new(route: RouteRef, deadline: Instant) -> Sleep {
         Sleep {
-            handle,
+            route,
             deadline,
             entry: None,
         }
@@ -66,7 +67,7 @@ impl Sleep {
     pub fn is_elapsed(&self) -> bool {
         match &self.entry {
             Some((e, _)) => e.is_fired(),
-            None => self.handle.shared.clock.now() >= self.deadline,
+            None => self.route.clock().now() >= self.deadline,
         }
     }
 
@@ -90,28 +91,37 @@ impl Sleep {
         let Some((entry, _)) = &this.entry else {
             return;
         };
-        let handle = &this.handle;
-        let tick = handle.shared.clock.deadline_tick(deadline);
+        let tick = this.route.clock().deadline_tick(deadline);
         if entry.reset_later(tick) {
             return;
         }
         // Earlier, or no longer armed: cancel the old entry and arm a new one now with the
         // same waker (the task may not poll again before the new deadline).
         let waker = entry.waker_slot().and_then(|w| w.take_waker());
-        let handle = handle.clone();
         this.cancel_entry();
         if let Some(waker) = waker {
-            if handle.shared.clock.now() < deadline {
-                this.entry = arm::arm_waker(&handle.shared, deadline, &waker);
+            if this.route.clock().now() < deadline {
+                this.entry = this.route.arm_waker(deadline, &waker);
             } else {
                 waker.wake();
             }
         }
     }
 
+    /// Its runtime's clock (`Interval` reads it).
+    pub(crate) fn clock(&self) -> &Clock {
+        self.route.clock()
+    }
+
+    /// Takes the armed entry out (`Drop`, in `scheduler::cancel`, cancels it).
+    pub(crate) fn take_entry(&mut self) -> Option<(EntryRef, Arc<Shard>)> {
+        self.entry.take()
+    }
+
     fn cancel_entry(&mut self) {
         if let Some((entry, shard)) = self.entry.take() {
-            handle::cancel(&entry, &shard);
+            let route = &self.route;
+            handle::cancel(&entry, &shard, |e, s, staged| route.unlink(e, s, staged));
         }
     }
 }
@@ -132,10 +142,10 @@ impl Future for Sleep {
                 entry.is_fired() || entry.is_cancelled()
             }
             None => {
-                if this.handle.shared.clock.now() >= this.deadline {
+                if this.route.clock().now() >= this.deadline {
                     true
                 } else {
-                    this.entry = arm::arm_waker(&this.handle.shared, this.deadline, cx.waker());
+                    this.entry = this.route.arm_waker(this.deadline, cx.waker());
                     // None: the runtime had shut down. Cancelled: it closed while we armed
                     // (the closed re-check cancelled the entry); fired: already due.
                     this.entry
@@ -149,12 +159,6 @@ impl Future for Sleep {
         } else {
             Poll::Pending
         }
-    }
-}
-
-impl Drop for Sleep {
-    fn drop(&mut self) {
-        self.cancel_entry();
     }
 }
 

@@ -2,6 +2,8 @@
 
 pub(crate) mod atomic_waker;
 pub(crate) mod parker;
+// Run queues (crossbeam-deque or a loom stand-in); the shards' inboxes use them too.
+pub(crate) mod queue;
 pub(crate) mod rand;
 // Containing panics of user code (reliability, issue 10).
 pub(crate) mod panic;

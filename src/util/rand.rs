@@ -34,7 +34,8 @@ pub(crate) fn below(n: usize) -> usize {
     })
 }
 
-std::thread_local! {
+// Through the facade too (one choice per model thread under loom).
+crate::loom::thread_local! {
     static HOME: Cell<usize> = Cell::new(below(1 << 16));
 }
 

@@ -1,20 +1,23 @@
 //! The thread-local "current runtime": which runtime a thread belongs to (a worker, or a
 //! thread inside `block_on`), so free functions like `spindle::spawn` and `call_later` find
 //! their runtime, and so arming on a worker goes to that worker's own shard.
+//!
+//! It holds the runtime's `Arc<Shared>`; `runtime::Handle::current()` wraps it. The scheduler
+//! alone answers "which thread am I on" (issue 9: `runtime/` sits above this module).
 
-use super::handle::Handle;
-use crate::scheduler::worker::Worker;
-use crate::scheduler::Shared;
+use super::worker::Worker;
+use super::Shared;
+use crate::loom::sync::Arc;
 use std::cell::{Cell, RefCell};
 
 struct Context {
-    handle: RefCell<Option<Handle>>,
+    shared: RefCell<Option<Arc<Shared>>>,
     in_block_on: Cell<bool>,
 }
 
 crate::loom::thread_local! {
     static CONTEXT: Context = Context {
-        handle: RefCell::new(None),
+        shared: RefCell::new(None),
         in_block_on: Cell::new(false),
     };
 }
@@ -34,7 +37,7 @@ loom::thread_local! {
 /// Restores the previous context when dropped (also on unwind).
 pub(crate) struct Restore {
     worker: *const Worker,
-    handle: Option<Handle>,
+    shared: Option<Arc<Shared>>,
     in_block_on: bool,
 }
 
@@ -42,7 +45,7 @@ impl Drop for Restore {
     fn drop(&mut self) {
         let _ = WORKER.try_with(|w| w.set(self.worker));
         let _ = CONTEXT.try_with(|c| {
-            *c.handle.borrow_mut() = self.handle.take();
+            *c.shared.borrow_mut() = self.shared.take();
             c.in_block_on.set(self.in_block_on);
         });
     }
@@ -51,11 +54,11 @@ impl Drop for Restore {
 /// Installs a context; `None` (and nothing installed) while the thread's locals are being
 /// destroyed: a runtime kept in a thread-local is dropped then, and its shutdown must not
 /// panic (std aborts on a panic in a thread-local destructor).
-fn enter(worker: *const Worker, handle: Handle, in_block_on: bool) -> Option<Restore> {
+fn enter(worker: *const Worker, shared: Arc<Shared>, in_block_on: bool) -> Option<Restore> {
     let previous = WORKER.try_with(|w| w.replace(worker)).ok()?;
     let restore = CONTEXT.try_with(|c| Restore {
         worker: previous,
-        handle: c.handle.borrow_mut().replace(handle),
+        shared: c.shared.borrow_mut().replace(shared),
         in_block_on: c.in_block_on.replace(in_block_on),
     });
     if restore.is_err() {
@@ -66,36 +69,36 @@ fn enter(worker: *const Worker, handle: Handle, in_block_on: bool) -> Option<Res
 
 /// Runs `f` as worker `w`'s thread.
 pub(crate) fn enter_worker<R>(w: &Worker, f: impl FnOnce() -> R) -> R {
-    let _restore = enter(w, Handle::from_shared(w.shared.clone()), false);
+    let _restore = enter(w, w.shared.clone(), false);
     f()
 }
 
-/// Runs `f` inside `block_on` of `handle`'s runtime.
-pub(crate) fn enter_block_on<R>(handle: &Handle, f: impl FnOnce() -> R) -> R {
-    let _restore = enter(std::ptr::null(), handle.clone(), true);
+/// Runs `f` inside `block_on` of `shared`'s runtime.
+pub(crate) fn enter_block_on<R>(shared: &Arc<Shared>, f: impl FnOnce() -> R) -> R {
+    let _restore = enter(std::ptr::null(), shared.clone(), true);
     f()
 }
 
 /// Runs `f` on a thread the runtime started besides its workers (a blocking-pool thread) or
-/// in a thread hook: `Handle::current()` is `handle`, and it is neither a worker nor a
-/// `block_on` caller.
-pub(crate) fn enter_runtime_thread<R>(handle: &Handle, f: impl FnOnce() -> R) -> R {
-    let _restore = enter(std::ptr::null(), handle.clone(), false);
+/// in a thread hook: `Handle::current()` is `shared`'s runtime, and it is neither a worker
+/// nor a `block_on` caller.
+pub(crate) fn enter_runtime_thread<R>(shared: &Arc<Shared>, f: impl FnOnce() -> R) -> R {
+    let _restore = enter(std::ptr::null(), shared.clone(), false);
     f()
 }
 
-/// Makes `handle` this thread's current runtime until the returned guard drops
+/// Makes `shared`'s runtime this thread's current one until the returned guard drops
 /// (`Handle::enter`).
-pub(crate) fn enter_handle(handle: &Handle) -> Option<Restore> {
-    enter(std::ptr::null(), handle.clone(), in_block_on())
+pub(crate) fn enter_handle(shared: &Arc<Shared>) -> Option<Restore> {
+    enter(std::ptr::null(), shared.clone(), in_block_on())
 }
 
-/// Runs `f` with `handle`'s runtime as the thread's current one (keeping the thread's worker
+/// Runs `f` with `shared`'s runtime as the thread's current one (keeping the thread's worker
 /// and `block_on` marks): shutdown's cleanup on the thread that drops the runtime, so a `Drop`
 /// that calls `Handle::current()` or `spindle::spawn` behaves as documented after shutdown.
-pub(crate) fn with_current<R>(handle: &Handle, f: impl FnOnce() -> R) -> R {
+pub(crate) fn with_current<R>(shared: &Arc<Shared>, f: impl FnOnce() -> R) -> R {
     let worker = WORKER.try_with(|w| w.get()).unwrap_or(std::ptr::null());
-    let _restore = enter(worker, handle.clone(), in_block_on());
+    let _restore = enter(worker, shared.clone(), in_block_on());
     f()
 }
 
@@ -124,9 +127,10 @@ pub(crate) fn in_block_on() -> bool {
     CONTEXT.try_with(|c| c.in_block_on.get()).unwrap_or(false)
 }
 
-pub(crate) fn current_handle() -> Option<Handle> {
+/// The current runtime's shared state (`Handle::try_current` wraps it).
+pub(crate) fn current() -> Option<Arc<Shared>> {
     CONTEXT
-        .try_with(|c| c.handle.borrow().clone())
+        .try_with(|c| c.shared.borrow().clone())
         .ok()
         .flatten()
 }

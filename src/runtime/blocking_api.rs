@@ -1,6 +1,6 @@
 //! The public face of the blocking pool: `spawn_blocking`, its Builder settings and metrics.
 
-use crate::runtime::handle::Handle;
+use super::handle::Handle;
 use crate::task::JoinHandle;
 use crate::{Builder, RuntimeMetrics};
 use std::time::Duration;
@@ -37,7 +37,7 @@ impl Handle {
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
-        super::task::spawn(&self.shared, f)
+        crate::blocking::task::spawn(&self.shared, f)
     }
 }
 

@@ -1,5 +1,7 @@
-//! Virtual time for tests: `Builder::start_paused`, `Builder::auto_advance`,
-//! `Handle::pause` / `resume` / `is_paused` / `advance`.
+//! Virtual time, the runtime side: the agents' count and the quiet decision's world
+//! (`RuntimeWorld`), pending `advance`s, and what `Handle::pause` / `resume` / `advance` do
+//! (their public face, with `Builder::start_paused` / `auto_advance`, is
+//! `runtime::virtual_time`).
 //!
 //! The clock itself is `time::clock::Clock` (`Shared::clock`); everything that reads time
 //! (`Handle::time`, `call_*`, `sleep*`, `timeout`, the shards' ticks, the workers' park
@@ -15,9 +17,8 @@
 //! Moves (`apply`) happen only under a commit of the quiet protocol, so they are serialized.
 
 use crate::loom::sync::atomic::{AtomicBool, Ordering::Relaxed};
+use crate::loom::sync::Arc;
 use crate::loom::sync::{lock, Mutex};
-use crate::runtime::builder::Builder;
-use crate::runtime::handle::Handle;
 use crate::scheduler::quiet::{self, Quiet, World};
 use crate::scheduler::Shared;
 use crate::time::wheel::MAX_TICK;
@@ -211,169 +212,37 @@ fn kick(shared: &Shared) {
     quiet::kick(&shared.vt.quiet, &RuntimeWorld(shared));
 }
 
-const ADVANCE_RUNNING: &str = "spindle: `Handle::advance` needs a paused clock; call \
+pub(crate) const ADVANCE_RUNNING: &str = "spindle: `Handle::advance` needs a paused clock; call \
      `Handle::pause()` first or build the runtime with `Builder::start_paused(true)`";
 
-impl Builder {
-    /// Starts the runtime with its clock paused (virtual time, for tests): time moves only
-    /// by [`Handle::advance`] or, with [`auto_advance`](Self::auto_advance), when the
-    /// runtime has nothing to run. Default `false`. See [`Handle::pause`].
-    ///
-    /// ```
-    /// use std::time::Duration;
-    /// let rt = spindle::Builder::new().start_paused(true).build().unwrap();
-    /// let h = rt.handle().clone();
-    /// let t0 = h.time();
-    /// // A one-hour sleep completes at once: nothing else runs, so the clock jumps.
-    /// rt.block_on(h.sleep(Duration::from_secs(3600)));
-    /// assert_eq!(h.time() - t0, Duration::from_secs(3600));
-    /// ```
-    pub fn start_paused(&mut self, paused: bool) -> &mut Self {
-        self.start_paused = paused;
-        self
-    }
+/// `Handle::pause`: pause the clock, then decide (the runtime may be quiet already).
+pub(crate) fn pause(shared: &Shared) {
+    shared.clock.pause();
+    kick(shared);
+}
 
-    /// Whether a paused clock jumps to the next deadline when the runtime has nothing to
-    /// run (default `true`). "Nothing to run" means: every worker is parked, no task or
-    /// callback is queued anywhere, no timer is due, no shard has remote arms its owner has
-    /// not taken in, no `block_on` future is runnable (a `block_on` thread counts from its
-    /// wake-up until its future returns `Pending` again), and no blocking task is running.
-    ///
-    /// Threads that only hold a [`Handle`] are not part of the runtime: the runtime cannot
-    /// know that such a thread is about to arm a timer, so with auto-advance on the clock may
-    /// jump at any moment between two calls it makes. A timer such a thread arms is relative
-    /// to the clock at the moment it arms it. Tests that drive the runtime from another
-    /// thread should turn auto-advance off and move time themselves with
-    /// [`Handle::advance`] (from any thread, through `futures::executor::block_on`), or do
-    /// their work inside `block_on`, which counts.
-    ///
-    /// A task waiting on I/O readiness is not runnable, so auto-advance does jump past it to
-    /// the next deadline (the way tokio does): a test with real sockets should either keep
-    /// a timeout longer than the exchange needs or turn auto-advance off.
-    ///
-    /// ```
-    /// use std::time::Duration;
-    /// let rt = spindle::Builder::new().start_paused(true).auto_advance(false).build().unwrap();
-    /// let h = rt.handle().clone();
-    /// let s = h.sleep(Duration::from_secs(5));
-    /// rt.block_on(async {
-    ///     h.advance(Duration::from_secs(5)).await;
-    ///     assert!(s.is_elapsed());
-    /// });
-    /// ```
-    pub fn auto_advance(&mut self, on: bool) -> &mut Self {
-        self.auto_advance = on;
-        self
+/// `Handle::resume`: resume the clock, complete every pending `advance`, and unpark the
+/// workers (they computed their wake-ups, none, on the paused clock).
+pub(crate) fn resume(shared: &Shared) {
+    shared.clock.resume();
+    wake_all(shared.vt.take_reached(None));
+    for u in shared.unparkers.iter() {
+        u.unpark();
     }
 }
 
-impl Handle {
-    /// Pauses the runtime's clock (virtual time, for tests). From now on [`time`](Self::time),
-    /// `call_*`, `sleep*` and `timeout` read the paused clock, nothing fires before the
-    /// paused clock reaches its deadline, and the clock moves only by
-    /// [`advance`](Self::advance) or by auto-advance ([`Builder::auto_advance`]). It pauses
-    /// at the current time rounded up to the next timer tick (a step forward of less than
-    /// one tick), so that `sleep(d)` followed by `advance(d)` completes the sleep for `d` in
-    /// whole ticks; after that the clock moves exactly as far as it is moved. Pausing twice
-    /// is harmless. Works with any number of workers.
-    ///
-    /// ```
-    /// let rt = spindle::Runtime::new().unwrap();
-    /// let h = rt.handle();
-    /// h.pause();
-    /// h.pause();
-    /// let t = h.time();
-    /// std::thread::sleep(std::time::Duration::from_millis(2));
-    /// assert_eq!(h.time(), t);
-    /// ```
-    pub fn pause(&self) {
-        self.shared.clock.pause();
-        kick(&self.shared);
-    }
-
-    /// Lets the clock run again from where it stands: `time()` continues from the paused
-    /// instant (no jump, still monotonic), at the wall clock's rate. Pending `advance`s
-    /// complete. Resuming a running clock does nothing.
-    ///
-    /// ```
-    /// use std::time::Duration;
-    /// let rt = spindle::Builder::new().start_paused(true).build().unwrap();
-    /// let h = rt.handle();
-    /// let t = h.time();
-    /// h.resume();
-    /// assert!(h.time() >= t && h.time() - t < Duration::from_secs(60));
-    /// assert!(!h.is_paused());
-    /// ```
-    pub fn resume(&self) {
-        let shared = &self.shared;
-        shared.clock.resume();
-        wake_all(shared.vt.take_reached(None));
-        // Parked workers computed their wake-ups (none) on the paused clock.
-        for u in shared.unparkers.iter() {
-            u.unpark();
-        }
-    }
-
-    /// Whether the clock is paused.
-    ///
-    /// ```
-    /// let rt = spindle::Builder::new().start_paused(true).build().unwrap();
-    /// assert!(rt.handle().is_paused());
-    /// ```
-    pub fn is_paused(&self) -> bool {
-        self.shared.clock.is_paused()
-    }
-
-    /// Moves the paused clock forward by exactly `d`, in steps: at each deadline on the way
-    /// it fires what is due, in deadline order, and lets the tasks and callbacks that woke
-    /// run until the runtime is quiet again, then moves on. When it returns, `time()` is
-    /// exactly `d` later and every timer whose deadline, rounded up to the timer tick, is at
-    /// or before the new `time()` has fired, and none after: as with tokio's millisecond
-    /// timers, a `sleep(1500µs)` fires once the clock reaches the 2 ms boundary, not at
-    /// 1.5 ms (and never before its deadline). It can be awaited from a task, from `block_on`, or from any other thread
-    /// through an executor such as `futures::executor::block_on`. `Duration::MAX` saturates
-    /// (far beyond any finite deadline, but a `Duration::MAX` sleep still never fires).
-    ///
-    /// A task that never stops running keeps the runtime from being quiet, so `advance`
-    /// waits for it. If the clock is resumed meanwhile, or the runtime shuts down, `advance`
-    /// completes at once. Deadlines are rounded up to the timer tick, so timers whose
-    /// deadlines fall within one tick fire in the same step (possibly in parallel on several
-    /// workers); deadlines at least one tick apart fire in order.
-    ///
-    /// # Panics
-    /// When first polled on a running (not paused) clock, with a message saying so.
-    ///
-    /// ```
-    /// use std::time::Duration;
-    /// use std::sync::atomic::{AtomicU32, Ordering};
-    /// use std::sync::Arc;
-    /// let rt = spindle::Builder::new().worker_threads(2).start_paused(true).build().unwrap();
-    /// let h = rt.handle().clone();
-    /// let fired = Arc::new(AtomicU32::new(0));
-    /// let f = fired.clone();
-    /// rt.block_on(async {
-    ///     // Armed inside block_on: with auto-advance on, a timer armed from a thread outside
-    ///     // the runtime could be jumped to before the advance below (see `auto_advance`).
-    ///     h.call_later(Duration::from_secs(30), move || { f.fetch_add(1, Ordering::SeqCst); });
-    ///     h.advance(Duration::from_secs(29)).await;
-    ///     assert_eq!(fired.load(Ordering::SeqCst), 0);
-    ///     h.advance(Duration::from_secs(1)).await;
-    ///     assert_eq!(fired.load(Ordering::SeqCst), 1);
-    /// });
-    /// ```
-    pub async fn advance(&self, d: Duration) {
-        Advance {
-            handle: self.clone(),
-            d,
-            state: None,
-        }
-        .await
+/// `Handle::advance`'s future.
+pub(crate) fn advance(shared: Arc<Shared>, d: Duration) -> Advance {
+    Advance {
+        shared,
+        d,
+        state: None,
     }
 }
 
-/// The future of [`Handle::advance`].
-struct Advance {
-    handle: Handle,
+/// The future of `Handle::advance`.
+pub(crate) struct Advance {
+    shared: Arc<Shared>,
     d: Duration,
     /// `(waiter id, target nanos)` once registered.
     state: Option<(u64, u64)>,
@@ -384,7 +253,7 @@ impl Future for Advance {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = self.get_mut();
-        let shared = &this.handle.shared;
+        let shared = &this.shared;
         if shared.is_closed() {
             return Poll::Ready(()); // shut down: nothing will move the clock again
         }
@@ -417,7 +286,7 @@ impl Advance {
     /// Done once the quiet decision took us off the list (`Plan::WakeAdvance`, or `resume`):
     /// the clock reached the target *and* what it fired has run.
     fn registered_poll(&self, id: u64, cx: &mut Context<'_>) -> Poll<()> {
-        let mut w = lock(&self.handle.shared.vt.waiters);
+        let mut w = lock(&self.shared.vt.waiters);
         match w.list.iter_mut().find(|x| x.0 == id) {
             Some(x) => {
                 if !x.2.will_wake(cx.waker()) {
@@ -433,9 +302,7 @@ impl Advance {
 impl Drop for Advance {
     fn drop(&mut self) {
         if let Some((id, _)) = self.state {
-            lock(&self.handle.shared.vt.waiters)
-                .list
-                .retain(|x| x.0 != id);
+            lock(&self.shared.vt.waiters).list.retain(|x| x.0 != id);
         }
     }
 }
@@ -443,43 +310,5 @@ impl Drop for Advance {
 impl fmt::Debug for Advance {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Advance").field("d", &self.d).finish()
-    }
-}
-
-#[cfg(all(test, not(loom)))]
-mod tests {
-    use super::*;
-    use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
-    use std::sync::Arc;
-
-    /// The blocking-pool hook: while a blocking task runs, the runtime is not quiet, so a
-    /// paused clock stays put; when the last one finishes, auto-advance goes on.
-    #[test]
-    fn a_running_blocking_task_holds_auto_advance() {
-        let rt = Builder::new()
-            .worker_threads(2)
-            .start_paused(true)
-            .build()
-            .unwrap();
-        let h = rt.handle().clone();
-        let shared = &h.shared;
-        blocking_task_started(shared);
-        let fired = Arc::new(AtomicBool::new(false));
-        let f = fired.clone();
-        let t0 = h.time();
-        h.call_later(Duration::from_secs(1), move || f.store(true, SeqCst));
-        std::thread::sleep(Duration::from_millis(30));
-        assert!(
-            !fired.load(SeqCst),
-            "no auto-advance while a blocking task runs"
-        );
-        assert_eq!(h.time(), t0);
-        blocking_task_finished(shared);
-        let deadline = std::time::Instant::now() + Duration::from_secs(10);
-        while !fired.load(SeqCst) && std::time::Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(1));
-        }
-        assert!(fired.load(SeqCst), "auto-advance once it finished");
-        assert_eq!(h.time() - t0, Duration::from_secs(1));
     }
 }

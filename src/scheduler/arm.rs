@@ -7,18 +7,21 @@
 //! look at the timers wakes one (`Shared::watch_deadline`), so no timer is hostage to a stuck
 //! owner.
 
-use super::entry::Entry;
-use super::handle::TimerHandle;
-use super::pool::EntryRef;
-use super::shard::{Op, Shard};
+use super::context;
 use crate::fault::Fault;
-use crate::loom::sync::atomic::{Ordering::Relaxed, Ordering::SeqCst};
+use crate::loom::sync::atomic::Ordering::Relaxed;
 use crate::loom::sync::Arc;
-use crate::runtime::context;
 use crate::scheduler::metrics::Counter;
 use crate::scheduler::worker::ToLocal;
 use crate::scheduler::worker::Worker;
 use crate::scheduler::{Notified, Shared};
+use crate::time::clock::Clock;
+use crate::time::entry::Entry;
+use crate::time::handle::TimerHandle;
+use crate::time::pool::EntryRef;
+use crate::time::route::Route;
+use crate::time::shard::Shard;
+use std::task::Waker;
 use std::time::{Duration, Instant};
 
 pub(crate) fn call_later<F>(shared: &Arc<Shared>, delay: Duration, f: F) -> TimerHandle
@@ -61,7 +64,7 @@ where
         return TimerHandle::dead(shard.clone(), when, f);
     }
     let entry = Entry::new_queued(index as u32, f);
-    shared.counters.add(local.then_some(index), Counter::Armed);
+    count(shared, local.then_some(index), shard, Counter::Armed);
     shared.push(Notified::Timer(entry.clone()));
     TimerHandle::new(entry, shard.clone(), when)
 }
@@ -93,17 +96,18 @@ where
 /// Arms on the calling worker's own shard: staging buffer, no lock.
 fn arm_local(w: &Worker, entry: EntryRef, tick: u64) {
     let shared = &*w.shared;
+    // `count`'s worker case, without indexing the shard it does not need.
     shared.counters.add(Some(w.index), Counter::Armed);
-    if shared.shards[w.index].owner_arm(entry, tick, &mut ToLocal::new(w)) {
+    if w.owner.arm(entry, tick, &mut ToLocal::new(w)) {
         shared.watch_deadline(tick);
     }
 }
 
 /// Puts an armed (STAGED) entry on shard `index` from whatever thread we are on.
 /// (By reference: the caller keeps one, and exactly one is cloned for the shard.)
-pub(crate) fn arm_entry(shared: &Arc<Shared>, index: usize, entry: &EntryRef, tick: u64) {
+pub(crate) fn arm_entry(shared: &Shared, index: usize, entry: &EntryRef, tick: u64) {
     let armed_locally = context::with_worker(|w| match w {
-        Some(w) if std::ptr::eq(&*w.shared, &**shared) && w.index == index => {
+        Some(w) if std::ptr::eq(&*w.shared, shared) && w.index == index => {
             arm_local(w, entry.clone(), tick);
             true
         }
@@ -119,43 +123,23 @@ pub(crate) fn arm_entry(shared: &Arc<Shared>, index: usize, entry: &EntryRef, ti
 fn arm_remote(shared: &Shared, index: usize, entry: &EntryRef, tick: u64) {
     let shard = &shared.shards[index];
     let worker = context::worker_index(shared);
-    match worker {
-        Some(_) => shared.counters.add(worker, Counter::Armed),
-        // Relaxed: a statistic; counted on the shard to keep outside threads apart.
-        None => drop(shard.remote_arms.fetch_add(1, Relaxed)),
-    }
-    if crate::fault::is(Fault::ArmReadsParkedBeforePush) {
-        // seeded fault (loom only): read `parked_until` before publishing the arm.
-        let parked_until = shard.parked_until.load(SeqCst);
-        shard.push_remote(Op::Arm(entry.clone()));
-        if tick < parked_until {
-            shared.unparkers[index].unpark();
-        }
-    } else {
-        // `push_remote` issues a SeqCst fence after the push (one fence for both pairs): the
-        // push and our read of `parked_until` pair with the owner's store of `parked_until`
-        // and its re-check of the inbox before parking.
-        shard.push_remote(Op::Arm(entry.clone()));
-        if tick < shard.parked_until.load(SeqCst) {
-            shared.unparkers[index].unpark();
-        }
-    }
+    count(shared, worker, shard, Counter::Armed);
+    // The remote-arm-vs-owner-park handshake (push, fence, read `parked_until`, unpark).
+    crate::scheduler::handshake::remote_arm(shared, index, entry.clone(), tick);
     shared.watch_deadline(tick);
     // seeded fault (loom only): `ArmSkipsClosedRecheck` skips this re-check.
     let recheck = !crate::fault::is(Fault::ArmSkipsClosedRecheck);
     // `cancel_and_wake`: a `Sleep` armed here completes (its poll re-checks the phase).
     if recheck && shared.is_closed() && entry.cancel_and_wake().is_some() {
         // Raced with shutdown, which may have closed the shard before our push.
-        shared.counters.add(worker, Counter::Cancelled);
+        count(shared, worker, shard, Counter::Cancelled);
     }
 }
 
-/// Arms a `Sleep`'s waker entry for `when`; returns it and its shard.
-pub(crate) fn arm_waker(
-    shared: &Arc<Shared>,
-    when: Instant,
-    waker: &std::task::Waker,
-) -> Option<(EntryRef, Arc<Shard>)> {
+/// Arms a `Sleep`'s waker entry for `when` (`Route::arm_waker`); returns it and its shard.
+/// Inlined into that one caller: the seam's call is the only frame (measured, issue 9).
+#[inline]
+fn arm_waker(shared: &Shared, when: Instant, waker: &Waker) -> Option<(EntryRef, Arc<Shard>)> {
     if shared.is_closed() {
         return None;
     }
@@ -165,4 +149,48 @@ pub(crate) fn arm_waker(
     let entry = Entry::new_waker(tick, index as u32, waker);
     arm_entry(shared, index, &entry, tick);
     Some((entry, shared.shards[index].clone()))
+}
+
+/// Counts a timer arm or cancel, the one way for every path (issue 9): on the calling
+/// worker's own counter block if it is a worker of this runtime (`worker`, a plain store),
+/// otherwise on the shard's counters for threads outside the runtime (`count_outside`).
+/// Fires are counted by the workers only; shutdown's cancels by `Shard::count_shutdown_cancels`,
+/// also on the shard (shutdown may run on any thread).
+#[inline]
+pub(crate) fn count(shared: &Shared, worker: Option<usize>, shard: &Shard, c: Counter) {
+    match worker {
+        Some(_) => shared.counters.add(worker, c),
+        None => count_outside(shard, c),
+    }
+}
+
+/// A thread outside the runtime counts on the shard it armed on: outside threads on
+/// different shards (`util::rand::home`) do not share a cache line.
+pub(crate) fn count_outside(shard: &Shard, c: Counter) {
+    // Relaxed: statistics.
+    match c {
+        Counter::Armed => drop(shard.remote_arms.fetch_add(1, Relaxed)),
+        Counter::Cancelled => drop(shard.remote_cancels.fetch_add(1, Relaxed)),
+        // Not timer counts of an outside thread (workers fire and steal; spawns are counted
+        // by `Counters` itself).
+        Counter::Spawned | Counter::Steals | Counter::Fired => {
+            debug_assert!(false, "not an outside thread's timer count")
+        }
+    }
+}
+
+/// The seam `time/` routes through (`time::route`): a runtime's shared state.
+impl Route for Shared {
+    #[inline]
+    fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    fn arm_waker(&self, when: Instant, waker: &Waker) -> Option<(EntryRef, Arc<Shard>)> {
+        arm_waker(self, when, waker)
+    }
+
+    fn unlink(&self, entry: &EntryRef, shard: &Arc<Shard>, was_staged: bool) {
+        super::cancel::cancel_bookkeeping(entry, shard, was_staged)
+    }
 }
