@@ -356,7 +356,7 @@ impl OneWorker {
     pub fn owner_arm<F: FnOnce() + Send + 'static>(&self, tick: u64, f: F) -> Timer {
         let e = Entry::new_callback(tick, 0, f);
         self.worker.owner.arm(e.clone(), tick, &mut Due::new());
-        Timer::new(e, self.shared.shards[0].clone())
+        Timer::new(e, self.shared.remotes[0].shard.clone())
     }
 
     /// The worker's sleep protocol (`Worker::park`): register, re-check, park.
@@ -376,7 +376,7 @@ impl Remote {
     pub fn arm<F: FnOnce() + Send + 'static>(&self, tick: u64, f: F) -> Timer {
         let e = Entry::new_callback(tick, 0, f);
         crate::scheduler::arm::arm_entry(&self.0, 0, &e, tick);
-        Timer::new(e, self.0.shards[0].clone())
+        Timer::new(e, self.0.remotes[0].shard.clone())
     }
 }
 
@@ -567,7 +567,7 @@ impl IoRemote {
     pub fn arm<F: FnOnce() + Send + 'static>(&self, tick: u64, f: F) -> Timer {
         let e = Entry::new_callback(tick, 0, f);
         crate::scheduler::arm::arm_entry(&self.0, 0, &e, tick);
-        Timer::new(e, self.0.shards[0].clone())
+        Timer::new(e, self.0.remotes[0].shard.clone())
     }
 
     /// The OS reports `source` readable (the poller's next wait returns with it).

@@ -202,7 +202,7 @@ impl Handle {
     /// ```
     pub fn metrics(&self) -> RuntimeMetrics {
         // Relaxed: statistics.
-        let shards = self.shared.shards.iter();
+        let shards = self.shared.remotes.iter().map(|r| &r.shard);
         let arms = shards.clone().map(|s| s.remote_arms.load(Relaxed)).sum();
         let cancels = shards.map(|s| s.remote_cancels.load(Relaxed)).sum();
         RuntimeMetrics {

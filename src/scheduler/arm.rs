@@ -49,7 +49,7 @@ where
 fn pick_shard(shared: &Shared) -> (usize, bool) {
     match context::worker_index(shared) {
         Some(i) => (i, true),
-        None => (crate::util::rand::home(shared.shards.len()), false),
+        None => (crate::util::rand::home(shared.remotes.len()), false),
     }
 }
 
@@ -59,7 +59,7 @@ where
     F: FnOnce() + Send + 'static,
 {
     let (index, local) = pick_shard(shared);
-    let shard = &shared.shards[index];
+    let shard = &shared.remotes[index].shard;
     if shared.is_closed() {
         return TimerHandle::dead(shard.clone(), when, f);
     }
@@ -74,7 +74,7 @@ where
     F: FnOnce() + Send + 'static,
 {
     if shared.is_closed() {
-        return TimerHandle::dead(shared.shards[0].clone(), when, f);
+        return TimerHandle::dead(shared.remotes[0].shard.clone(), when, f);
     }
     let tick = shared.clock.deadline_tick(when);
     // One thread-local read decides the route and serves the whole local path.
@@ -82,13 +82,13 @@ where
         Some(w) if std::ptr::eq(&*w.shared, &**shared) => {
             let entry = Entry::new_callback(tick, w.index as u32, f);
             arm_local(w, entry.clone(), tick);
-            TimerHandle::new(entry, shared.shards[w.index].clone(), when)
+            TimerHandle::new(entry, shared.remotes[w.index].shard.clone(), when)
         }
         _ => {
-            let index = crate::util::rand::home(shared.shards.len());
+            let index = crate::util::rand::home(shared.remotes.len());
             let entry = Entry::new_callback(tick, index as u32, f);
             arm_remote(shared, index, &entry, tick);
-            TimerHandle::new(entry, shared.shards[index].clone(), when)
+            TimerHandle::new(entry, shared.remotes[index].shard.clone(), when)
         }
     })
 }
@@ -121,7 +121,7 @@ pub(crate) fn arm_entry(shared: &Shared, index: usize, entry: &EntryRef, tick: u
 /// The caller keeps `entry` (a handle's or a runner's reference) and the inbox gets a clone,
 /// so the closed re-check below reads an entry that is still alive without a second clone.
 fn arm_remote(shared: &Shared, index: usize, entry: &EntryRef, tick: u64) {
-    let shard = &shared.shards[index];
+    let shard = &shared.remotes[index].shard;
     let worker = context::worker_index(shared);
     count(shared, worker, shard, Counter::Armed);
     // The remote-arm-vs-owner-park handshake (push, fence, read `parked_until`, unpark).
@@ -148,7 +148,7 @@ fn arm_waker(shared: &Shared, when: Instant, waker: &Waker) -> Option<(EntryRef,
     // The waker is in the entry before it is visible, so its firing always finds it.
     let entry = Entry::new_waker(tick, index as u32, waker);
     arm_entry(shared, index, &entry, tick);
-    Some((entry, shared.shards[index].clone()))
+    Some((entry, shared.remotes[index].shard.clone()))
 }
 
 /// Counts a timer arm or cancel, the one way for every path (issue 9): on the calling

@@ -52,9 +52,9 @@ pub(crate) fn cancel_bookkeeping(entry: &EntryRef, shard: &Arc<Shard>, was_stage
         let w = w?;
         let is_ours = w
             .shared
-            .shards
+            .remotes
             .get(entry.shard as usize)
-            .is_some_and(|s| Arc::ptr_eq(s, shard));
+            .is_some_and(|r| Arc::ptr_eq(&r.shard, shard));
         if !is_ours {
             return None;
         }

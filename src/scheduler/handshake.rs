@@ -24,7 +24,7 @@
 //! | O3 | owner | re-read: inbox empty? (`has_work`), `wake_tick` again (reads `inbox_due`) |
 //! | R1 | remote | `inbox.push(Arm)` then `fence(SeqCst)` (inside `Shard::push_remote`) |
 //! | R2 | remote | `inbox_due.fetch_min(tick)` (SeqCst; also inside `push_remote`) |
-//! | R3 | remote | `parked_until.load(SeqCst)`; `tick < it` → `unparkers[i].unpark()` |
+//! | R3 | remote | `parked_until.load(SeqCst)`; `tick < it` → `remotes[i].unpark.unpark()` |
 //! | O4 | owner | after the wait (or on Stay): `parked_until = NOT_PARKED` (SeqCst) |
 //!
 //! ## Why no wake is lost (the SeqCst pair)
@@ -63,7 +63,8 @@ use super::Shared;
 use crate::fault::Fault;
 use crate::loom::sync::atomic::{fence, Ordering::SeqCst};
 use crate::time::pool::EntryRef;
-use crate::time::shard::{Op, NOT_PARKED};
+use crate::time::shard::Op;
+use crate::util::park_deadline::NOT_PARKED;
 use std::time::Instant;
 
 /// What [`decide`] concluded.
@@ -87,10 +88,10 @@ pub(crate) use super::watch::wake_tick;
 /// `was_searching`: the worker was searching when it gave up (it counts other deques as
 /// work, see `steal_check`).
 pub(crate) fn decide(shared: &Shared, index: usize, was_searching: bool) -> ParkDecision {
-    let shard = &shared.shards[index];
+    let remote = &shared.remotes[index];
     let mut wake = wake_tick(shared, index);
     // O1. `max(1)`: a published wake is never `NOT_PARKED`.
-    shard.parked_until.store(wake.max(1), SeqCst);
+    remote.parked_until.store(wake.max(1));
     // O2: the `Idle` registration (the sleep protocol's half) and the fence of both pairs.
     shared.idle.register_sleeper(index, was_searching, wake);
     fence(SeqCst);
@@ -116,14 +117,14 @@ pub(crate) fn decide(shared: &Shared, index: usize, was_searching: bool) -> Park
 /// registration. Returns false if a notifier already removed us and counted us as
 /// searching (the worker then searches).
 pub(crate) fn retract(shared: &Shared, index: usize) -> bool {
-    shared.shards[index].parked_until.store(NOT_PARKED, SeqCst);
+    shared.remotes[index].parked_until.store(NOT_PARKED);
     shared.idle.unregister_sleeper(index)
 }
 
 /// The re-check of O3: anything a sleeper would be woken for.
 fn has_work(shared: &Shared, index: usize, was_searching: bool) -> bool {
     !shared.injector.is_empty()
-        || !shared.shards[index].inbox_is_empty()
+        || !shared.remotes[index].shard.inbox_is_empty()
         || steal_check(shared, was_searching)
         || shared.is_closed()
 }
@@ -135,7 +136,7 @@ fn has_work(shared: &Shared, index: usize, was_searching: bool) -> bool {
 /// the runtime's I/O peers need (seen as 1M park re-check loops/s under HTTP load).
 fn steal_check(shared: &Shared, was_searching: bool) -> bool {
     (was_searching || shared.idle.num_searching() == 0)
-        && shared.stealers.iter().any(|s| !s.is_empty())
+        && shared.remotes.iter().any(|r| !r.steal.is_empty())
 }
 
 /// R1-R3: a thread that is not worker `index` (or is another worker) puts an armed (STAGED)
@@ -146,13 +147,13 @@ pub(crate) fn remote_arm(shared: &Shared, index: usize, entry: EntryRef, tick: u
     if crate::fault::is(Fault::ArmReadsParkedBeforePush) {
         return seeded_check_before_push(shared, index, entry, tick);
     }
-    let shard = &shared.shards[index];
+    let remote = &shared.remotes[index];
     // R1 + R2: `push_remote` pushes, then issues the SeqCst fence (one fence for both of its
     // pairs: this one and the inbox hint's).
-    shard.push_remote(Op::Arm(entry));
+    remote.shard.push_remote(Op::Arm(entry));
     // R3.
-    if tick < shard.parked_until.load(SeqCst) {
-        shared.unparkers[index].unpark();
+    if tick < remote.parked_until.load() {
+        remote.unpark.unpark();
     }
 }
 
@@ -160,10 +161,10 @@ pub(crate) fn remote_arm(shared: &Shared, index: usize, entry: EntryRef, tick: u
 /// fall between the read and the push, and its O3 before the push: nobody wakes it.
 #[cfg(loom)]
 fn seeded_check_before_push(shared: &Shared, index: usize, entry: EntryRef, tick: u64) {
-    let shard = &shared.shards[index];
-    let parked_until = shard.parked_until.load(SeqCst);
-    shard.push_remote(Op::Arm(entry));
+    let remote = &shared.remotes[index];
+    let parked_until = remote.parked_until.load();
+    remote.shard.push_remote(Op::Arm(entry));
     if tick < parked_until {
-        shared.unparkers[index].unpark();
+        remote.unpark.unpark();
     }
 }

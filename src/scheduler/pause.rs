@@ -105,21 +105,21 @@ impl World for RuntimeWorld<'_> {
     fn busy(&self) -> bool {
         let s = self.0;
         let mut busy = !s.injector.is_empty();
-        for (i, q) in s.stealers.iter().enumerate() {
+        for (i, q) in s.remotes.iter().map(|r| &r.steal).enumerate() {
             // Queued work (its owner may be the very worker deciding, about to park after a
             // wake it did itself onto its own deque, which unparks nobody): unpark the owner.
             if !q.is_empty() {
-                s.unparkers[i].unpark();
+                s.remotes[i].unpark.unpark();
                 busy = true;
             }
         }
         let now = s.clock.now_tick();
-        for (i, shard) in s.shards.iter().enumerate() {
+        for (i, shard) in s.remotes.iter().map(|r| &r.shard).enumerate() {
             // A due timer, or remote arms/unlinks its owner has not seen (its `next_due`
             // may be stale): the owner must take a turn before time may move. Unpark it; it
             // counts itself when it wakes, and decides again when it parks.
             if shard.next_due() <= now || !shard.inbox_is_empty() {
-                s.unparkers[i].unpark();
+                s.remotes[i].unpark.unpark();
                 busy = true;
             }
         }
@@ -129,7 +129,12 @@ impl World for RuntimeWorld<'_> {
     fn plan(&self) -> Option<Plan> {
         let s = self.0;
         let now = s.clock.paused_nanos()?;
-        let next = s.shards.iter().map(|sh| sh.next_due()).min();
+        let next = s
+            .remotes
+            .iter()
+            .map(|r| &r.shard)
+            .map(|sh| sh.next_due())
+            .min();
         // Deadlines (or cascade points) the capped virtual clock can never reach are "never":
         // no jump towards them (and no spinning on a move that goes nowhere).
         let next = next
@@ -167,9 +172,9 @@ impl World for RuntimeWorld<'_> {
             return;
         }
         let tick = s.clock.now_tick();
-        for (i, shard) in s.shards.iter().enumerate() {
+        for (i, shard) in s.remotes.iter().map(|r| &r.shard).enumerate() {
             if shard.next_due() <= tick {
-                s.unparkers[i].unpark();
+                s.remotes[i].unpark.unpark();
             }
         }
     }
@@ -226,7 +231,7 @@ pub(crate) fn pause(shared: &Shared) {
 pub(crate) fn resume(shared: &Shared) {
     shared.clock.resume();
     wake_all(shared.vt.take_reached(None));
-    for u in shared.unparkers.iter() {
+    for u in shared.remotes.iter().map(|r| &r.unpark) {
         u.unpark();
     }
 }

@@ -46,8 +46,8 @@ where
     let start = shared.clock.now();
     let when = nth(start, period, 1);
     let index = context::worker_index(shared)
-        .unwrap_or_else(|| crate::util::rand::home(shared.shards.len()));
-    let shard = shared.shards[index].clone();
+        .unwrap_or_else(|| crate::util::rand::home(shared.remotes.len()));
+    let shard = shared.remotes[index].shard.clone();
     if shared.is_closed() {
         return TimerHandle::dead(shard, when, f);
     }

@@ -39,7 +39,7 @@ use super::Shared;
 /// shards' next deadlines plus the grace after which it fires them in their owner's place.
 pub(crate) fn wake_tick(shared: &Shared, index: usize) -> u64 {
     let mut t = u64::MAX;
-    for (i, shard) in shared.shards.iter().enumerate() {
+    for (i, shard) in shared.remotes.iter().map(|r| &r.shard).enumerate() {
         t = t.min(if i == index {
             shard.next_due()
         } else {
@@ -56,10 +56,10 @@ impl Shared {
     /// this is the Dekker pair of the module doc.
     pub(crate) fn watch_deadline(&self, tick: u64) {
         if self.idle.num_sleeping() > 0
-            && tick.saturating_add(self.shards[0].grace()) < self.idle.earliest_wake()
+            && tick.saturating_add(self.remotes[0].shard.grace()) < self.idle.earliest_wake()
         {
             if let Notify::Unpark(i) = self.idle.choose_any() {
-                self.unparkers[i].unpark();
+                self.remotes[i].unpark.unpark();
             }
         }
     }
@@ -70,7 +70,7 @@ impl Shared {
 pub(crate) fn thief_pass(w: &Worker) -> bool {
     let now = w.shared.clock.now_tick();
     let mut sink = ToLocal::new(w);
-    for (i, shard) in w.shared.shards.iter().enumerate() {
+    for (i, shard) in w.shared.remotes.iter().map(|r| &r.shard).enumerate() {
         if i != w.index {
             shard.steal_overdue(now, &mut sink);
         }

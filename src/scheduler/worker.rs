@@ -107,7 +107,7 @@ impl Worker {
     ) -> Worker {
         Worker {
             index,
-            owner: ShardOwner::new(shared.shards[index].clone()),
+            owner: ShardOwner::new(shared.remotes[index].shard.clone()),
             shared,
             local,
             parker,
@@ -167,7 +167,7 @@ impl Worker {
                 .injector
                 .move_into(&self.local, self.shared.workers());
         } else if turn % TIMER_CHECK_INTERVAL == 0 {
-            let shard = &self.shared.shards[self.index];
+            let shard = &self.shared.remotes[self.index].shard;
             if self.shared.clock.now_tick() >= shard.next_due() {
                 self.maintain_timers();
             }
@@ -240,7 +240,7 @@ impl Worker {
             }
             let start = crate::util::rand::below(n);
             for i in (0..n).map(|k| (start + k) % n).filter(|&i| i != self.index) {
-                if let Some(t) = self.shared.stealers[i].steal_into(&self.local) {
+                if let Some(t) = self.shared.remotes[i].steal.steal_into(&self.local) {
                     self.shared.counters.add(Some(self.index), Counter::Steals);
                     return Some(t);
                 }

@@ -33,6 +33,8 @@ use super::pool::EntryRef;
 use super::wheel::Wheel;
 use crate::loom::cell::UnsafeCell;
 use crate::loom::sync::atomic::{fence, AtomicPtr, AtomicU64, AtomicU8, AtomicUsize, Ordering::*};
+use crate::loom::sync::Arc;
+use crate::util::park_deadline::{ParkDeadline, ParkView, NOT_PARKED};
 use crate::util::parker::Unparker;
 use std::ptr;
 
@@ -75,9 +77,6 @@ const INBOX_DRAIN_BATCH: usize = 1024;
 #[cfg(loom)]
 const INBOX_DRAIN_BATCH: usize = 2;
 
-/// `parked_until` value while the owner is not parked.
-pub(crate) const NOT_PARKED: u64 = 0;
-
 pub(crate) struct Shard {
     access: AtomicU8,
     wheel: UnsafeCell<Wheel<EntryRef>>,
@@ -94,8 +93,9 @@ pub(crate) struct Shard {
     inbox_due: AtomicU64,
     /// See invariant 3. Written by the owner thread only.
     next_due: AtomicU64,
-    /// The tick the parked owner wakes at by itself; `NOT_PARKED` while running.
-    pub(crate) parked_until: AtomicU64,
+    /// Read-only view of the owner's park deadline (`scheduler::remote::Remote::parked_until`),
+    /// for `republish_drained` (a non-owner filed the inbox: does the owner sleep past it?).
+    owner_park: ParkView,
     /// The last tick a thief looked at this shard (rate limit).
     last_steal: AtomicU64,
     /// Ticks late before thieves step in, and ticks between two looks (`watch_ticks`).
@@ -222,11 +222,17 @@ impl<F: FnMut(EntryRef)> DueSink for F {
 impl Shard {
     #[cfg_attr(not(loom), allow(dead_code))] // loom models build bare shards
     pub(crate) fn new(owner: Unparker) -> Shard {
-        Shard::with_watch(owner, (GRACE_TICKS, 1))
+        // A bare shard's owner never parks through the handshake: `NOT_PARKED` forever.
+        let park = ParkView::new(Arc::new(ParkDeadline::new()));
+        Shard::with_watch(owner, park, (GRACE_TICKS, 1))
     }
 
     /// A shard whose thieves use `(grace, rate)` ticks (see `watch_ticks`).
-    pub(crate) fn with_watch(owner: Unparker, (grace, rate): (u64, u64)) -> Shard {
+    pub(crate) fn with_watch(
+        owner: Unparker,
+        owner_park: ParkView,
+        (grace, rate): (u64, u64),
+    ) -> Shard {
         Shard {
             grace,
             rate,
@@ -239,7 +245,7 @@ impl Shard {
             inbox: Inbox::new(),
             inbox_due: AtomicU64::new(u64::MAX),
             next_due: AtomicU64::new(u64::MAX),
-            parked_until: AtomicU64::new(NOT_PARKED),
+            owner_park,
             last_steal: AtomicU64::new(0),
             remote_arms: AtomicU64::new(0),
             remote_cancels: AtomicU64::new(0),
@@ -425,7 +431,7 @@ impl Shard {
             // SeqCst: like the arms' own lowering in `push_remote`, read by parking workers.
             self.inbox_due.fetch_min(next, SeqCst);
             fence(SeqCst);
-            let parked = self.parked_until.load(SeqCst);
+            let parked = self.owner_park.parked_until();
             if parked != NOT_PARKED && next < parked {
                 self.owner.unpark();
             }

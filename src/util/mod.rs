@@ -1,6 +1,8 @@
 //! Small concurrency building blocks used by the runtime.
 
 pub(crate) mod atomic_waker;
+// A worker's park deadline (scheduler::remote) and the shard's read-only view of it.
+pub(crate) mod park_deadline;
 pub(crate) mod parker;
 // Run queues (crossbeam-deque or a loom stand-in); the shards' inboxes use them too.
 pub(crate) mod queue;
