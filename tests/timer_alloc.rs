@@ -97,19 +97,34 @@ fn on_worker(workers: usize, work: fn(&spindle::Handle, usize)) {
     );
 }
 
+/// Up to `ROUNDS` measured windows; the first whose count meets the bound passes. A foreign
+/// thread's pool grows whenever the shard's owner (or a thief) holds the shard while the
+/// inbox fills, so a drainer preempted mid-drain on a loaded machine legitimately costs one
+/// round some fresh blocks (bounded by how long it was off the CPU). Steady state is what
+/// is asserted: with an allocation per cycle every round fails.
+const ROUNDS: usize = 3;
+
 fn from_foreign_thread(workers: usize, work: fn(&spindle::Handle, usize)) {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let rt = common::rt(workers);
     let h = rt.handle().clone();
-    let allocs = std::thread::spawn(move || {
+    let rounds = std::thread::spawn(move || {
         work(&h, WARM);
-        allocations_during(|| work(&h, N))
+        let mut rounds = Vec::new();
+        for _ in 0..ROUNDS {
+            let allocs = allocations_during(|| work(&h, N));
+            rounds.push(allocs);
+            if allocs * 1000 < N {
+                break;
+            }
+        }
+        rounds
     })
     .join()
     .expect("foreign thread");
     assert!(
-        allocs * 1000 < N,
-        "{allocs} allocations in {N} cycles from a foreign thread ({workers} workers)"
+        rounds.iter().any(|&allocs| allocs * 1000 < N),
+        "allocations in each window of {N} cycles from a foreign thread ({workers} workers): {rounds:?}"
     );
 }
 
