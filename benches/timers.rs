@@ -14,6 +14,8 @@
 //!   `Timer::after(30s)` polled once, dropped.
 //! - `timer_churn_remote`: the same from 2 plain (non-runtime) threads: spindle through
 //!   `Handle::call_later` / `Handle::sleep`, tokio inside `Handle::enter`.
+//!   `timer_churn_remote_1x1`: from 1 plain thread on a runtime of 1 worker (the embedding
+//!   case: a server's own thread arming and cancelling deadlines).
 //! - `sleep_reset`: one idle-timeout timer re-armed 10,000 times to now + 30 s and polled once
 //!   after each reset, as a connection loop does (`Sleep::reset`, tokio's `Sleep::reset`,
 //!   async-io's `Timer::set_at`).
@@ -520,12 +522,13 @@ fn timer_churn_local(c: &mut Criterion, group: &str, workers: usize) {
     g.finish();
 }
 
-fn timer_churn_remote(c: &mut Criterion) {
-    let group = "timer_churn_remote";
+/// `threads` plain threads arm and cancel on a runtime of `workers` workers (issue 12 names
+/// the 1 worker + 1 thread row, the embedding case, and the 2 + 2 one).
+fn timer_churn_remote(c: &mut Criterion, group: &str, workers: usize, threads: usize) {
     let mut g = c.benchmark_group(group);
     g.throughput(Throughput::Elements(CHURN as u64));
-    let pool = Pool::new(2);
-    let per_thread = CHURN / 2;
+    let pool = Pool::new(threads);
+    let per_thread = CHURN / threads;
     let run = |b: &mut Bencher, job: Job| {
         b.iter(|| {
             watchdog::beat();
@@ -536,7 +539,7 @@ fn timer_churn_remote(c: &mut Criterion) {
         &mut g,
         group,
         "spindle",
-        || spindle_rt(workers()),
+        || spindle_rt(workers),
         |b, rt| {
             let h = rt.handle().clone();
             run(
@@ -549,7 +552,7 @@ fn timer_churn_remote(c: &mut Criterion) {
         &mut g,
         group,
         "spindle_sleep",
-        || spindle_rt(workers()),
+        || spindle_rt(workers),
         |b, rt| {
             let h = rt.handle().clone();
             run(
@@ -562,7 +565,7 @@ fn timer_churn_remote(c: &mut Criterion) {
         &mut g,
         group,
         "tokio",
-        || tokio_rt(workers()),
+        || tokio_rt(workers),
         |b, rt| {
             let h = rt.handle().clone();
             run(
@@ -578,7 +581,7 @@ fn timer_churn_remote(c: &mut Criterion) {
         &mut g,
         group,
         "async_executor",
-        || AeRt::start(workers()),
+        || AeRt::start(workers),
         |b, _rt| run(b, Arc::new(move |_| churn_async_io(per_thread))),
     );
     g.finish();
@@ -721,7 +724,9 @@ fn timer_fire(c: &mut Criterion, group: &str, n: usize, busy: bool) {
 fn timers(c: &mut Criterion) {
     timer_churn_local(c, "timer_churn_local", workers());
     timer_churn_local(c, "timer_churn_local_1worker", 1);
-    timer_churn_remote(c);
+    timer_churn_remote(c, "timer_churn_remote", workers(), 2);
+    // issue 12: the embedding case, one runtime worker and one plain thread.
+    timer_churn_remote(c, "timer_churn_remote_1x1", 1, 1);
     sleep_reset(c);
     timer_fire(c, "timer_fire_100k", 100_000, false);
     timer_fire(c, "timer_fire_10k", 10_000, false);

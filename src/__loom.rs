@@ -10,6 +10,7 @@ use crate::scheduler::Shared;
 use crate::task::{RawTask, Schedule};
 use crate::time::clock::Clock;
 use crate::time::entry::Entry;
+use crate::time::pool::EntryRef;
 use crate::time::shard::{self, DueSink, Op};
 use crate::util::parker::Parker;
 use crate::util::queue::Local;
@@ -33,17 +34,17 @@ fn run_entry(e: &Entry) -> bool {
     let Some(f) = e.start_firing() else {
         return false;
     };
-    f();
+    f.call();
     e.finish_firing();
     true
 }
 
 /// Due callback entries handed out by a maintenance turn or a thief (a worker's run queue).
 #[derive(Default)]
-pub struct Due(Vec<Arc<Entry>>);
+pub struct Due(Vec<EntryRef>);
 
 impl DueSink for Due {
-    fn queued(&mut self, entry: Arc<Entry>) {
+    fn queued(&mut self, entry: EntryRef) {
         self.0.push(entry);
     }
 }
@@ -66,12 +67,12 @@ impl Due {
 
 /// A callback timer: the entry plus its public `TimerHandle`.
 pub struct Timer {
-    entry: Arc<Entry>,
+    entry: EntryRef,
     handle: TimerHandle,
 }
 
 impl Timer {
-    fn new(entry: Arc<Entry>, shard: Arc<shard::Shard>) -> Timer {
+    fn new(entry: EntryRef, shard: Arc<shard::Shard>) -> Timer {
         let handle = TimerHandle::new(entry.clone(), shard, Instant::now());
         Timer { entry, handle }
     }
@@ -106,17 +107,27 @@ impl Timer {
         self.entry.is_fired()
     }
 
+    /// Another `TimerHandle` to the same timer (a clone, as user code makes one).
+    pub fn handle(&self) -> TimerHandle {
+        self.handle.clone()
+    }
+
+    /// The address of the entry's pooled block (to see the pool reuse it).
+    pub fn block(&self) -> usize {
+        EntryRef::as_ptr(&self.entry) as usize
+    }
+
     /// References to the entry held by the runtime side (staging, inbox, wheel, queues).
     pub fn runtime_refs(&self) -> usize {
         // One for `entry`, one inside `handle`.
-        Arc::strong_count(&self.entry) - 2
+        EntryRef::count(&self.entry) - 2
     }
 }
 
 /// A `call_every` entry: the real entry steps a worker takes (`scheduler::periodic::run`), with
 /// the ticks passed in by the model.
 pub struct Periodic {
-    entry: Arc<Entry>,
+    entry: EntryRef,
     handle: TimerHandle,
 }
 
@@ -197,6 +208,12 @@ impl Shard {
     fn owner(&self) -> crate::time::owner::ShardOwner {
         crate::time::owner::ShardOwner::new(self.0.clone())
     }
+}
+
+/// Whether `h` still designates the timer it was made for (its block's generation is the one
+/// it recorded: pool invariant P5).
+pub fn handle_is_current(h: &TimerHandle) -> bool {
+    h.current()
 }
 
 // ----- tasks -----
@@ -358,7 +375,7 @@ impl Remote {
     /// routing: inbox push, `parked_until` check, unpark (`scheduler::arm::arm_entry`).
     pub fn arm<F: FnOnce() + Send + 'static>(&self, tick: u64, f: F) -> Timer {
         let e = Entry::new_callback(tick, 0, f);
-        crate::scheduler::arm::arm_entry(&self.0, 0, e.clone(), tick);
+        crate::scheduler::arm::arm_entry(&self.0, 0, &e, tick);
         Timer::new(e, self.0.remotes[0].shard.clone())
     }
 }
@@ -549,7 +566,7 @@ impl IoRemote {
     /// check, unpark: through the poller's waker if worker 0 waits in the poller).
     pub fn arm<F: FnOnce() + Send + 'static>(&self, tick: u64, f: F) -> Timer {
         let e = Entry::new_callback(tick, 0, f);
-        crate::scheduler::arm::arm_entry(&self.0, 0, e.clone(), tick);
+        crate::scheduler::arm::arm_entry(&self.0, 0, &e, tick);
         Timer::new(e, self.0.remotes[0].shard.clone())
     }
 

@@ -123,6 +123,17 @@ pub enum Fault {
     /// `Idle::register_sleeper` of a worker that was searching does not give up its
     /// searching slot: producers see a searcher forever and wake nobody (lost wakeup).
     SleeperKeepsSearching,
+    // ----- issue 12 (timer engine v2: pooled entries, intrusive inbox) -----
+    /// `TimerHandle::clone` makes its entry reference without counting it: the entry's block
+    /// is released (and reused by the pool) while the clone still points at it (use after
+    /// recycle).
+    EntryCloneSkipsCount,
+    /// `Pool::push_remote` writes the free list's head with a plain store instead of a CAS:
+    /// two threads releasing blocks to one pool at once lose one of them (a lost free).
+    PoolRemotePushStore,
+    /// `Inbox::drain` takes the list with a load and a store of null instead of one swap: an
+    /// op pushed in between is lost (a lost arm or unlink).
+    InboxDrainNotAtomic,
 }
 
 #[cfg(loom)]

@@ -177,6 +177,10 @@ fn seeded_reason(fault: Fault) -> &'static str {
         Fault::ParkSkipsFence | Fault::PoolIdleSkipsFence | Fault::PoolExitSkipsFence => DEADLOCK,
         Fault::OwnerArmSkipsWatchFence => "a sleeper parked past the new timer's watch",
         Fault::SleeperKeepsSearching => "woke nobody",
+        // issue 12
+        Fault::EntryCloneSkipsCount => "a block was reused under a live handle",
+        Fault::PoolRemotePushStore => "a released block was lost",
+        Fault::InboxDrainNotAtomic => "a remote arm was lost in the inbox",
         other => panic!("no expected failure recorded for {other:?}: add it to `seeded_reason`"),
     }
 }

@@ -18,6 +18,7 @@ use crate::scheduler::{Notified, Shared};
 use crate::time::clock::Clock;
 use crate::time::entry::Entry;
 use crate::time::handle::TimerHandle;
+use crate::time::pool::EntryRef;
 use crate::time::route::Route;
 use crate::time::shard::Shard;
 use std::task::Waker;
@@ -86,14 +87,14 @@ where
         _ => {
             let index = crate::util::rand::home(shared.remotes.len());
             let entry = Entry::new_callback(tick, index as u32, f);
-            arm_remote(shared, index, entry.clone(), tick);
+            arm_remote(shared, index, &entry, tick);
             TimerHandle::new(entry, shared.remotes[index].shard.clone(), when)
         }
     })
 }
 
 /// Arms on the calling worker's own shard: staging buffer, no lock.
-fn arm_local(w: &Worker, entry: Arc<Entry>, tick: u64) {
+fn arm_local(w: &Worker, entry: EntryRef, tick: u64) {
     let shared = &*w.shared;
     // `count`'s worker case, without indexing the shard it does not need.
     shared.counters.add(Some(w.index), Counter::Armed);
@@ -113,7 +114,8 @@ fn arm_local(w: &Worker, entry: Arc<Entry>, tick: u64) {
 }
 
 /// Puts an armed (STAGED) entry on shard `index` from whatever thread we are on.
-pub(crate) fn arm_entry(shared: &Shared, index: usize, entry: Arc<Entry>, tick: u64) {
+/// (By reference: the caller keeps one, and exactly one is cloned for the shard.)
+pub(crate) fn arm_entry(shared: &Shared, index: usize, entry: &EntryRef, tick: u64) {
     let armed_locally = context::with_worker(|w| match w {
         Some(w) if std::ptr::eq(&*w.shared, shared) && w.index == index => {
             arm_local(w, entry.clone(), tick);
@@ -126,7 +128,9 @@ pub(crate) fn arm_entry(shared: &Shared, index: usize, entry: Arc<Entry>, tick: 
     }
 }
 
-fn arm_remote(shared: &Shared, index: usize, entry: Arc<Entry>, tick: u64) {
+/// The caller keeps `entry` (a handle's or a runner's reference) and the inbox gets a clone,
+/// so the closed re-check below reads an entry that is still alive without a second clone.
+fn arm_remote(shared: &Shared, index: usize, entry: &EntryRef, tick: u64) {
     let shard = &shared.remotes[index].shard;
     let worker = context::worker_index(shared);
     count(shared, worker, shard, Counter::Armed);
@@ -145,7 +149,7 @@ fn arm_remote(shared: &Shared, index: usize, entry: Arc<Entry>, tick: u64) {
 /// Arms a `Sleep`'s waker entry for `when` (`Route::arm_waker`); returns it and its shard.
 /// Inlined into that one caller: the seam's call is the only frame (measured, issue 9).
 #[inline]
-fn arm_waker(shared: &Shared, when: Instant, waker: &Waker) -> Option<(Arc<Entry>, Arc<Shard>)> {
+fn arm_waker(shared: &Shared, when: Instant, waker: &Waker) -> Option<(EntryRef, Arc<Shard>)> {
     if shared.is_closed() {
         return None;
     }
@@ -153,7 +157,7 @@ fn arm_waker(shared: &Shared, when: Instant, waker: &Waker) -> Option<(Arc<Entry
     let tick = shared.clock.deadline_tick(when);
     // The waker is in the entry before it is visible, so its firing always finds it.
     let entry = Entry::new_waker(tick, index as u32, waker);
-    arm_entry(shared, index, entry.clone(), tick);
+    arm_entry(shared, index, &entry, tick);
     Some((entry, shared.remotes[index].shard.clone()))
 }
 
@@ -192,11 +196,11 @@ impl Route for Shared {
         &self.clock
     }
 
-    fn arm_waker(&self, when: Instant, waker: &Waker) -> Option<(Arc<Entry>, Arc<Shard>)> {
+    fn arm_waker(&self, when: Instant, waker: &Waker) -> Option<(EntryRef, Arc<Shard>)> {
         arm_waker(self, when, waker)
     }
 
-    fn unlink(&self, entry: &Arc<Entry>, shard: &Arc<Shard>, was_staged: bool) {
+    fn unlink(&self, entry: &EntryRef, shard: &Arc<Shard>, was_staged: bool) {
         super::cancel::cancel_bookkeeping(entry, shard, was_staged)
     }
 }

@@ -8,8 +8,8 @@ use super::arm::{count, count_outside};
 use super::context;
 use crate::loom::sync::Arc;
 use crate::scheduler::metrics::Counter;
-use crate::time::entry::Entry;
 use crate::time::handle::TimerHandle;
+use crate::time::pool::EntryRef;
 use crate::time::shard::{Op, Shard};
 use crate::time::sleep::Sleep;
 
@@ -26,7 +26,9 @@ impl TimerHandle {
     /// assert!(!t.cancel()); // too late: it ran
     /// ```
     pub fn cancel(&self) -> bool {
-        crate::time::handle::cancel(&self.entry, &self.shard, cancel_bookkeeping)
+        // The generation check (pool invariant P5): a stale handle never cancels the next
+        // timer in its block.
+        self.current() && crate::time::handle::cancel(&self.entry, &self.shard, cancel_bookkeeping)
     }
 }
 
@@ -45,7 +47,7 @@ impl Drop for Sleep {
 /// unlink happens now; elsewhere it is queued to the owner. An entry that never reached a
 /// wheel needs no unlink: whoever moves it there drops it instead.
 #[inline]
-pub(crate) fn cancel_bookkeeping(entry: &Arc<Entry>, shard: &Arc<Shard>, was_staged: bool) {
+pub(crate) fn cancel_bookkeeping(entry: &EntryRef, shard: &Arc<Shard>, was_staged: bool) {
     let done = context::with_worker(|w| {
         let w = w?;
         let is_ours = w

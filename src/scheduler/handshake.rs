@@ -62,8 +62,7 @@
 use super::Shared;
 use crate::fault::Fault;
 use crate::loom::sync::atomic::{fence, Ordering::SeqCst};
-use crate::loom::sync::Arc;
-use crate::time::entry::Entry;
+use crate::time::pool::EntryRef;
 use crate::time::shard::Op;
 use crate::util::park_deadline::NOT_PARKED;
 use std::time::Instant;
@@ -146,7 +145,7 @@ fn steal_check(shared: &Shared, was_searching: bool) -> bool {
 /// R1-R3: a thread that is not worker `index` (or is another worker) puts an armed (STAGED)
 /// entry with deadline `tick` on shard `index` and wakes its owner if it sleeps past `tick`.
 #[inline]
-pub(crate) fn remote_arm(shared: &Shared, index: usize, entry: Arc<Entry>, tick: u64) {
+pub(crate) fn remote_arm(shared: &Shared, index: usize, entry: EntryRef, tick: u64) {
     #[cfg(loom)]
     if crate::fault::is(Fault::ArmReadsParkedBeforePush) {
         return seeded_check_before_push(shared, index, entry, tick);
@@ -164,7 +163,7 @@ pub(crate) fn remote_arm(shared: &Shared, index: usize, entry: Arc<Entry>, tick:
 /// Seeded fault `ArmReadsParkedBeforePush` (loom only): R3 before R1, so the owner's O1 can
 /// fall between the read and the push, and its O3 before the push: nobody wakes it.
 #[cfg(loom)]
-fn seeded_check_before_push(shared: &Shared, index: usize, entry: Arc<Entry>, tick: u64) {
+fn seeded_check_before_push(shared: &Shared, index: usize, entry: EntryRef, tick: u64) {
     let remote = &shared.remotes[index];
     let parked_until = remote.parked_until.load();
     remote.shard.push_remote(Op::Arm(entry));

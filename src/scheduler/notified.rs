@@ -4,13 +4,13 @@
 use super::Shared;
 use crate::loom::sync::Arc;
 use crate::task::RawTask;
-use crate::time::entry::Entry;
+use crate::time::pool::EntryRef;
 
 /// A runnable unit in a run queue.
 pub(crate) enum Notified {
     Task(Arc<dyn RawTask>),
     /// A due `call_*` callback (QUEUED).
-    Timer(Arc<Entry>),
+    Timer(EntryRef),
 }
 
 impl Notified {

@@ -33,6 +33,7 @@ use crate::scheduler::Shared;
 use crate::time::entry::{Entry, Rearm};
 use crate::time::handle::TimerHandle;
 use crate::time::period::{next_run, nth};
+use crate::time::pool::EntryRef;
 use std::time::Duration;
 
 pub(crate) const ZERO_PERIOD: &str = "spindle: `call_every` period must be non-zero";
@@ -52,12 +53,12 @@ where
     }
     let tick = shared.clock.deadline_tick(when);
     let entry = Entry::new_periodic(tick, index as u32, start, period, f);
-    arm::arm_entry(shared, index, entry.clone(), tick);
+    arm::arm_entry(shared, index, &entry, tick);
     TimerHandle::new(entry, shard, when)
 }
 
 /// A worker runs a QUEUED periodic entry (steps 2, 3 and 5).
-pub(crate) fn run(shared: &Arc<Shared>, worker: usize, e: &Arc<Entry>) {
+pub(crate) fn run(shared: &Arc<Shared>, worker: usize, e: &EntryRef) {
     if !e.start_periodic() {
         return; // cancelled while queued
     }
@@ -81,7 +82,7 @@ pub(crate) fn run(shared: &Arc<Shared>, worker: usize, e: &Arc<Entry>) {
     e.set_run(k);
     let tick = shared.clock.deadline_tick(nth(start, period, k));
     match e.rearm(tick) {
-        Rearm::Push => arm::arm_entry(shared, e.shard as usize, e.clone(), tick),
+        Rearm::Push => arm::arm_entry(shared, e.shard as usize, e, tick),
         // Counted as armed like any arm, so `timers_pending` stays balanced.
         Rearm::StillStaged => shared.counters.add(Some(worker), Counter::Armed),
         Rearm::Stopped => {}

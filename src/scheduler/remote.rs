@@ -23,6 +23,6 @@ pub(crate) struct Remote {
     /// the worker's `ShardOwner`, not through here.
     pub(crate) shard: Arc<Shard>,
     /// The tick it wakes at by itself while parked (`handshake`: the owner stores O1 and O4,
-    /// remote arms read R3). The shard holds a read-only view for its inbox-reclaim hint.
+    /// remote arms read R3). The shard holds a read-only view (`Shard::republish_drained`).
     pub(crate) parked_until: Arc<ParkDeadline>,
 }

@@ -17,8 +17,8 @@ use super::context;
 use super::metrics::Counter;
 use super::{Notified, Shared};
 use crate::loom::sync::Arc;
-use crate::time::entry::Entry;
 use crate::time::owner::ShardOwner;
+use crate::time::pool::EntryRef;
 use crate::time::shard::DueSink;
 use crate::util::parker::Parker;
 use crate::util::queue::Local;
@@ -51,7 +51,7 @@ pub(crate) struct Worker {
 pub(crate) struct ToLocal<'a> {
     worker: &'a Worker,
     queued: usize,
-    woken: Vec<Arc<Entry>>,
+    woken: Vec<EntryRef>,
 }
 
 impl<'a> ToLocal<'a> {
@@ -65,12 +65,12 @@ impl<'a> ToLocal<'a> {
 }
 
 impl DueSink for ToLocal<'_> {
-    fn queued(&mut self, entry: Arc<Entry>) {
+    fn queued(&mut self, entry: EntryRef) {
         self.worker.local.push(Notified::Timer(entry));
         self.queued += 1;
     }
 
-    fn woken(&mut self, entry: Arc<Entry>) {
+    fn woken(&mut self, entry: EntryRef) {
         self.worker
             .shared
             .counters
@@ -88,6 +88,10 @@ impl ToLocal<'_> {
 
 impl Drop for ToLocal<'_> {
     fn drop(&mut self) {
+        // issue 12: every local arm builds a sink (for a full staging buffer); skip the drain.
+        if self.woken.is_empty() {
+            return;
+        }
         for e in self.woken.drain(..) {
             e.wake_fired();
         }
@@ -204,14 +208,14 @@ impl Worker {
         }
     }
 
-    fn run_callback(&self, e: &Arc<Entry>) {
+    fn run_callback(&self, e: &EntryRef) {
         // call_every: run in place and re-arm (`scheduler::periodic`).
         if e.is_periodic() {
             return super::periodic::run(&self.shared, self.index, e);
         }
         let Some(f) = e.start_firing() else { return };
         self.shared.counters.add(Some(self.index), Counter::Fired);
-        let result = catch_unwind(AssertUnwindSafe(f));
+        let result = catch_unwind(AssertUnwindSafe(|| f.call()));
         e.finish_firing();
         if let Err(payload) = result {
             report_callback_panic(&self.shared, e.callback_name(), payload);

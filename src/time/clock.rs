@@ -279,49 +279,8 @@ pub(crate) fn far_future(from: Instant) -> Instant {
 }
 
 #[cfg(all(test, not(loom)))]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn rounding_is_never_early() {
-        let start = Instant::now();
-        let c = Clock::with_start(start, Duration::from_millis(1));
-        assert_eq!(c.deadline_tick(start), 0);
-        assert_eq!(c.deadline_tick(start + Duration::from_micros(1)), 1);
-        assert_eq!(c.deadline_tick(start + Duration::from_millis(1)), 1);
-        assert_eq!(c.deadline_tick(start + Duration::from_micros(1001)), 2);
-        assert_eq!(c.floor_tick(start + Duration::from_micros(1999)), 1);
-        // A deadline fires when floor(now) >= deadline_tick, i.e. now >= tick start >= deadline.
-        let d = start + Duration::from_micros(1500);
-        let t = c.deadline_tick(d);
-        assert!(c.instant_of(t).unwrap() >= d);
-    }
-
-    #[test]
-    fn saturates_far_deadlines() {
-        let c = Clock::new(Duration::from_millis(1));
-        let far = c.deadline_after(Duration::MAX);
-        assert_eq!(c.deadline_tick(far), MAX_TICK);
-        let c = Clock::new(Duration::from_nanos(1));
-        assert_eq!(c.deadline_tick(far_future(Instant::now())), MAX_TICK);
-        // The far end of the tick range maps to a far instant or to none (unrepresentable),
-        // never to an early one (a wrapped or truncated conversion would be near `start`).
-        if let Some(t) = c.instant_of(u64::MAX) {
-            let years_500 = Duration::from_secs(500 * 365 * 24 * 3600);
-            assert!(
-                t > Instant::now() + years_500,
-                "tick u64::MAX came back early"
-            );
-        }
-    }
-
-    #[test]
-    fn past_deadline_is_tick_zero() {
-        let start = Instant::now();
-        let c = Clock::with_start(start + Duration::from_secs(1), Duration::from_millis(1));
-        assert_eq!(c.deadline_tick(start), 0);
-    }
-}
+#[path = "clock_tests.rs"]
+mod tests;
 
 impl std::fmt::Debug for Clock {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -333,49 +292,5 @@ impl std::fmt::Debug for Clock {
 }
 
 #[cfg(all(test, not(loom)))]
-mod pause_tests {
-    use super::*;
-
-    #[test]
-    fn pause_is_on_a_tick_boundary_and_monotonic() {
-        let c = Clock::new(Duration::from_millis(1));
-        let before = c.now();
-        c.pause();
-        let p = c.now();
-        assert!(p >= before);
-        assert_eq!(c.nanos_of(p) % 1_000_000, 0);
-        c.pause(); // harmless
-        assert_eq!(c.now(), p);
-        std::thread::sleep(Duration::from_millis(2));
-        assert_eq!(c.now(), p, "a paused clock does not move");
-        let t = c.set_paused(c.nanos_of(p) + 1_500_000).unwrap();
-        assert_eq!(t, c.nanos_of(p) + 1_500_000, "moves are exact");
-        assert_eq!(c.now(), p + Duration::from_micros(1500));
-        // Mid-tick: the tick reached rounds down, so a deadline at the next boundary is not due.
-        assert_eq!(c.now_tick(), c.deadline_tick(p) + 1);
-        assert_eq!(c.set_paused(0), Some(t), "never backwards");
-        let moved = c.now();
-        c.resume();
-        let r = c.now();
-        assert!(
-            r >= moved && r < moved + Duration::from_secs(1),
-            "resume: no jump"
-        );
-        assert!(c.set_paused(0).is_none());
-        c.resume(); // harmless
-    }
-
-    #[test]
-    fn virtual_time_saturates_below_never() {
-        let c = Clock::new(Duration::from_millis(1));
-        c.pause();
-        c.set_paused(u64::MAX);
-        assert!(c.now_tick() < MAX_TICK);
-        let far = c.deadline_after(Duration::MAX);
-        assert_eq!(c.deadline_tick(far), MAX_TICK);
-        assert!(c.park_deadline(5).is_none());
-        c.resume();
-        assert!(c.now_tick() < MAX_TICK);
-        assert!(c.park_deadline(c.now_tick() + 1).is_some());
-    }
-}
+#[path = "clock_pause_tests.rs"]
+mod pause_tests;

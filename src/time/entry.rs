@@ -37,13 +37,13 @@
 //!   invariant 2), because the flush's `clear_staged` is one RMW on the same word.
 //!
 //! Orderings: the CASes are AcqRel (Acquire: the winner sees the closure written at
-//! construction, published with the `Arc`; Release: a later reader of FIRED/CANCELLED sees the
+//! construction, published with the `EntryRef`; Release: a later reader of FIRED/CANCELLED sees the
 //! winner's effects). Plain loads are Acquire for the same reason.
 
+use super::pool::{EntryRef, InlineFn, Pool};
 use super::wheel::{Position, WheelItem, MAX_TICK};
 use crate::loom::cell::UnsafeCell;
-use crate::loom::sync::atomic::{AtomicU64, Ordering::*};
-use crate::loom::sync::Arc;
+use crate::loom::sync::atomic::{AtomicPtr, AtomicU64, AtomicUsize, Ordering::*};
 use crate::util::atomic_waker::AtomicWaker;
 use std::fmt;
 use std::time::{Duration, Instant};
@@ -70,7 +70,7 @@ pub(crate) enum Phase {
     Cancelled,
 }
 
-type Callback = Box<dyn FnOnce() + Send + 'static>;
+type Callback = InlineFn;
 type Repeating = Box<dyn FnMut() + Send + 'static>;
 
 pub(crate) enum Kind {
@@ -81,16 +81,19 @@ pub(crate) enum Kind {
     },
     /// A `Sleep`: firing wakes the registered waker.
     Waker(AtomicWaker),
-    /// A `call_every` callback: run `f` at `start + k * period` for k = 1, 2, ...
-    Periodic {
-        f: UnsafeCell<Option<Repeating>>,
-        name: fn() -> &'static str,
-        start: Instant,
-        period: Duration,
-        /// `k` of the run the entry is armed for (its `when()`). Written by the runner
-        /// before `rearm`, read by `TimerHandle::when`.
-        run: AtomicU64,
-    },
+    /// A `call_every` callback: run `f` at `start + k * period` for k = 1, 2, ... (boxed: one
+    /// allocation per `call_every`, none per run, and the common entry stays small).
+    Periodic(Box<PeriodicKind>),
+}
+
+pub(crate) struct PeriodicKind {
+    f: UnsafeCell<Option<Repeating>>,
+    name: fn() -> &'static str,
+    start: Instant,
+    period: Duration,
+    /// `k` of the run the entry is armed for (its `when()`). Written by the runner
+    /// before `rearm`, read by `TimerHandle::when`.
+    run: AtomicU64,
 }
 
 /// What the runner of a periodic entry must do after `rearm` (module docs).
@@ -106,14 +109,23 @@ pub(crate) enum Rearm {
 
 pub(crate) struct Entry {
     state: AtomicU64,
-    position: Position,
+    /// References (`EntryRef`s) to this entry (pool invariant P1).
+    pub(super) refs: AtomicUsize,
+    /// The block's generation (pool invariant P5).
+    pub(crate) gen: u32,
     /// Index of the shard the entry was armed on (its owner).
     pub(crate) shard: u32,
+    /// The pool the block goes back to (null: the heap).
+    pub(super) pool: *const Pool,
+    position: Position,
+    /// The next node while in a shard's inbox (`inbox`, I1).
+    pub(super) link: AtomicPtr<Entry>,
     pub(crate) kind: Kind,
 }
 
 // SAFETY: the callback cell is accessed only by the thread that won the CAS out of ARMED or
-// QUEUED (module docs), or by `Drop` (no other reference exists); the closure is `Send`.
+// QUEUED (module docs), or by `Drop` (no other reference exists); the closure is `Send`. The
+// `pool` pointer is only followed under the pool's invariants (`pool`, P2 and P3).
 unsafe impl Sync for Entry {}
 // SAFETY: as above.
 unsafe impl Send for Entry {}
@@ -145,58 +157,56 @@ fn pack(tick: u64, flags: u64) -> u64 {
     (tick.min(MAX_TICK) << TICK_SHIFT) | flags
 }
 
+fn build(tick: u64, flags: u64, shard: u32, kind: Kind) -> EntryRef {
+    EntryRef::new(move |pool, gen| Entry {
+        state: AtomicU64::new(pack(tick, flags)),
+        refs: AtomicUsize::new(1),
+        gen,
+        shard,
+        pool,
+        position: Position::new(),
+        link: AtomicPtr::new(std::ptr::null_mut()),
+        kind,
+    })
+}
+
+fn callback<F>(f: F) -> Kind
+where
+    F: FnOnce() + Send + 'static,
+{
+    Kind::Callback {
+        f: UnsafeCell::new(Some(InlineFn::new(f))),
+        name: std::any::type_name::<F>,
+    }
+}
+
 impl Entry {
-    pub(crate) fn new_callback<F>(tick: u64, shard: u32, f: F) -> Arc<Entry>
+    pub(crate) fn new_callback<F>(tick: u64, shard: u32, f: F) -> EntryRef
     where
         F: FnOnce() + Send + 'static,
     {
-        Arc::new(Entry {
-            state: AtomicU64::new(pack(tick, ARMED | STAGED)),
-            position: Position::new(),
-            shard,
-            kind: Kind::Callback {
-                f: UnsafeCell::new(Some(Box::new(f))),
-                name: std::any::type_name::<F>,
-            },
-        })
+        build(tick, ARMED | STAGED, shard, callback(f))
     }
 
     /// A `call_soon` callback: due at birth, goes straight to a run queue (QUEUED), never to
     /// a wheel (STAGED, so a cancel does not try to unlink it).
-    pub(crate) fn new_queued<F>(shard: u32, f: F) -> Arc<Entry>
+    pub(crate) fn new_queued<F>(shard: u32, f: F) -> EntryRef
     where
         F: FnOnce() + Send + 'static,
     {
-        Arc::new(Entry {
-            state: AtomicU64::new(pack(0, QUEUED | STAGED)),
-            position: Position::new(),
-            shard,
-            kind: Kind::Callback {
-                f: UnsafeCell::new(Some(Box::new(f))),
-                name: std::any::type_name::<F>,
-            },
-        })
+        build(0, QUEUED | STAGED, shard, callback(f))
     }
 
     /// A `Sleep`'s entry, holding the polling task's waker from birth (it is published to
-    /// other threads only after this, with the `Arc`).
-    pub(crate) fn new_waker(tick: u64, shard: u32, waker: &std::task::Waker) -> Arc<Entry> {
-        Arc::new(Entry {
-            state: AtomicU64::new(pack(tick, ARMED | STAGED)),
-            position: Position::new(),
-            shard,
-            kind: Kind::Waker(AtomicWaker::with_waker(Some(waker.clone()))),
-        })
+    /// other threads only after this, with the `EntryRef`).
+    pub(crate) fn new_waker(tick: u64, shard: u32, waker: &std::task::Waker) -> EntryRef {
+        let kind = Kind::Waker(AtomicWaker::with_waker(Some(waker.clone())));
+        build(tick, ARMED | STAGED, shard, kind)
     }
 
     /// An entry that is cancelled from birth (armed after shutdown).
-    pub(crate) fn new_dead(shard: u32) -> Arc<Entry> {
-        Arc::new(Entry {
-            state: AtomicU64::new(pack(MAX_TICK, CANCELLED)),
-            position: Position::new(),
-            shard,
-            kind: Kind::Waker(AtomicWaker::new()),
-        })
+    pub(crate) fn new_dead(shard: u32) -> EntryRef {
+        build(MAX_TICK, CANCELLED, shard, Kind::Waker(AtomicWaker::new()))
     }
 
     /// A `call_every` entry armed for its first run (`start + period`, deadline `tick`).
@@ -206,22 +216,18 @@ impl Entry {
         start: Instant,
         period: Duration,
         f: F,
-    ) -> Arc<Entry>
+    ) -> EntryRef
     where
         F: FnMut() + Send + 'static,
     {
-        Arc::new(Entry {
-            state: AtomicU64::new(pack(tick, ARMED | STAGED)),
-            position: Position::new(),
-            shard,
-            kind: Kind::Periodic {
-                f: UnsafeCell::new(Some(Box::new(f))),
-                name: std::any::type_name::<F>,
-                start,
-                period,
-                run: AtomicU64::new(1),
-            },
-        })
+        let kind = Kind::Periodic(Box::new(PeriodicKind {
+            f: UnsafeCell::new(Some(Box::new(f))),
+            name: std::any::type_name::<F>,
+            start,
+            period,
+            run: AtomicU64::new(1),
+        }));
+        build(tick, ARMED | STAGED, shard, kind)
     }
 
     pub(crate) fn deadline_tick(&self) -> u64 {
@@ -243,7 +249,7 @@ impl Entry {
         match &self.kind {
             Kind::Callback { name, .. } => name(),
             Kind::Waker(_) => "spindle::Sleep",
-            Kind::Periodic { name, .. } => name(),
+            Kind::Periodic(p) => (p.name)(),
         }
     }
 
@@ -292,7 +298,7 @@ impl Entry {
         match &self.kind {
             // SAFETY: we won QUEUED -> FIRING, so the callback cell is ours alone.
             Kind::Callback { f, .. } => f.with_mut(|f| unsafe { (*f).take() }),
-            Kind::Waker(_) | Kind::Periodic { .. } => None,
+            Kind::Waker(_) | Kind::Periodic(_) => None,
         }
     }
 
@@ -393,7 +399,7 @@ impl Entry {
             Kind::Callback { f, .. } => drop(f.with_mut(|f| unsafe { (*f).take() })),
             Kind::Waker(w) => drop(w.take_waker()),
             // SAFETY: as above (or we are the runner that left FIRING: the cell is ours).
-            Kind::Periodic { f, .. } => drop(f.with_mut(|f| unsafe { (*f).take() })),
+            Kind::Periodic(p) => drop(p.f.with_mut(|f| unsafe { (*f).take() })),
         }
     }
 
@@ -420,6 +426,14 @@ impl Entry {
         prev & PHASE_MASK == ARMED
     }
 
+    /// A due arm that `Shard::reclaim_inbox` drained (STAGED cleared) goes back to the inbox:
+    /// set STAGED again if it is still ARMED (inbox invariant I1: a cancel from now on sends
+    /// no unlink). False if it was cancelled meanwhile: drop it instead.
+    pub(crate) fn restage(&self) -> bool {
+        self.update(|s| (s & PHASE_MASK == ARMED).then_some(s | STAGED))
+            .is_ok()
+    }
+
     pub(crate) fn is_cancelled(&self) -> bool {
         self.phase() == Phase::Cancelled
     }
@@ -431,32 +445,30 @@ impl Entry {
     pub(crate) fn waker_slot(&self) -> Option<&AtomicWaker> {
         match &self.kind {
             Kind::Waker(w) => Some(w),
-            Kind::Callback { .. } | Kind::Periodic { .. } => None,
+            Kind::Callback { .. } | Kind::Periodic(_) => None,
         }
     }
 
     // ----- periodic entries (`call_every`, `time::periodic`) -----
 
     pub(crate) fn is_periodic(&self) -> bool {
-        matches!(self.kind, Kind::Periodic { .. })
+        matches!(self.kind, Kind::Periodic(_))
     }
 
     /// A periodic entry's `start`, `period` and the index `k` of the run it is armed for.
     pub(crate) fn schedule(&self) -> Option<(Instant, Duration, u64)> {
         match &self.kind {
             // Acquire: pairs with the Release store in `rearm`'s caller (`set_run`).
-            Kind::Periodic {
-                start, period, run, ..
-            } => Some((*start, *period, run.load(Acquire))),
+            Kind::Periodic(p) => Some((p.start, p.period, p.run.load(Acquire))),
             _ => None,
         }
     }
 
     /// The runner, holding FIRING, records the run the entry is about to be re-armed for.
     pub(crate) fn set_run(&self, k: u64) {
-        if let Kind::Periodic { run, .. } = &self.kind {
+        if let Kind::Periodic(p) = &self.kind {
             // Release: pairs with the Acquire load in `schedule` (`TimerHandle::when`).
-            run.store(k, Release);
+            p.run.store(k, Release);
         }
     }
 
@@ -470,9 +482,10 @@ impl Entry {
 
     /// Calls the periodic closure in place, catching a panic. Caller won `start_periodic`.
     pub(crate) fn call_periodic(&self) -> std::thread::Result<()> {
-        let Kind::Periodic { f, .. } = &self.kind else {
+        let Kind::Periodic(p) = &self.kind else {
             return Ok(());
         };
+        let f = &p.f;
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             // SAFETY: the caller holds FIRING (or FIRING_CANCELLED): no other thread touches
             // the cell (a cancel during a run leaves it alone; module docs).
@@ -530,8 +543,8 @@ impl fmt::Debug for Entry {
     }
 }
 
-/// The wheel stores `Arc<Entry>`s.
-impl WheelItem for Arc<Entry> {
+/// The wheel stores `EntryRef`s.
+impl WheelItem for EntryRef {
     fn deadline(&self) -> u64 {
         self.deadline_tick()
     }
@@ -539,6 +552,6 @@ impl WheelItem for Arc<Entry> {
         &self.position
     }
     fn same(&self, other: &Self) -> bool {
-        Arc::ptr_eq(self, other)
+        EntryRef::ptr_eq(self, other)
     }
 }

@@ -1,6 +1,7 @@
 //! `TimerHandle`: cancel a `call_*` callback from any thread.
 
 use super::entry::Entry;
+use super::pool::EntryRef;
 use super::shard::Shard;
 use crate::loom::sync::Arc;
 use std::fmt;
@@ -17,17 +18,31 @@ use std::time::Instant;
 /// assert!(!t.cancel());       // already cancelled
 /// assert!(t.is_cancelled());
 /// ```
-#[derive(Clone)]
 pub struct TimerHandle {
-    pub(crate) entry: Arc<Entry>,
+    pub(crate) entry: EntryRef,
+    /// The entry's generation when this handle was made (pool invariant P5).
+    gen: u32,
     /// `cancel` (`scheduler::cancel`) routes through it.
     pub(crate) shard: Arc<Shard>,
     when: Instant,
 }
 
 impl TimerHandle {
-    pub(crate) fn new(entry: Arc<Entry>, shard: Arc<Shard>, when: Instant) -> Self {
-        TimerHandle { entry, shard, when }
+    pub(crate) fn new(entry: EntryRef, shard: Arc<Shard>, when: Instant) -> Self {
+        let gen = entry.gen;
+        TimerHandle {
+            entry,
+            gen,
+            shard,
+            when,
+        }
+    }
+
+    /// Whether the entry is still the timer this handle was made for (pool invariant P5:
+    /// always true while the handle's count keeps the block; checked anyway, so that a
+    /// stale handle never acts on the next timer in its block).
+    pub(crate) fn current(&self) -> bool {
+        self.entry.gen == self.gen
     }
 
     /// Armed after shutdown: already cancelled, and the closure is dropped right here (a
@@ -35,11 +50,7 @@ impl TimerHandle {
     /// initiative; only `cancel`, which the caller asked for, re-raises one).
     pub(crate) fn dead<F>(shard: Arc<Shard>, when: Instant, f: F) -> Self {
         crate::util::panic::contain(move || drop(f));
-        TimerHandle {
-            entry: Entry::new_dead(0),
-            shard,
-            when,
-        }
+        TimerHandle::new(Entry::new_dead(0), shard, when)
     }
 
     /// True once the callback was cancelled (by any clone, or by runtime shutdown).
@@ -52,7 +63,7 @@ impl TimerHandle {
     /// assert!(t.is_cancelled());
     /// ```
     pub fn is_cancelled(&self) -> bool {
-        self.entry.is_cancelled()
+        !self.current() || self.entry.is_cancelled()
     }
 
     /// The instant the callback is scheduled for (asyncio's `TimerHandle.when()`).
@@ -75,9 +86,9 @@ impl TimerHandle {
 /// in its wheel until its deadline (forever for `Duration::MAX`).
 #[inline]
 pub(crate) fn cancel(
-    entry: &Arc<Entry>,
+    entry: &EntryRef,
     shard: &Arc<Shard>,
-    unlink: impl FnOnce(&Arc<Entry>, &Arc<Shard>, bool),
+    unlink: impl FnOnce(&EntryRef, &Arc<Shard>, bool),
 ) -> bool {
     let Some((cancelled, panic)) = entry.cancel_caught() else {
         return false;
@@ -90,6 +101,34 @@ pub(crate) fn cancel(
         std::panic::resume_unwind(payload);
     }
     true
+}
+
+impl Clone for TimerHandle {
+    fn clone(&self) -> Self {
+        #[cfg(loom)]
+        if crate::fault::is(crate::fault::Fault::EntryCloneSkipsCount) {
+            return self.clone_uncounted();
+        }
+        TimerHandle {
+            entry: self.entry.clone(),
+            gen: self.gen,
+            shard: self.shard.clone(),
+            when: self.when,
+        }
+    }
+}
+
+impl TimerHandle {
+    /// seeded fault (loom only): `EntryCloneSkipsCount`.
+    #[cfg(loom)]
+    fn clone_uncounted(&self) -> Self {
+        TimerHandle {
+            entry: EntryRef::uncounted(&self.entry),
+            gen: self.gen,
+            shard: self.shard.clone(),
+            when: self.when,
+        }
+    }
 }
 
 impl fmt::Debug for TimerHandle {

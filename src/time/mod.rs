@@ -12,11 +12,15 @@
 pub(crate) mod clock;
 pub(crate) mod entry;
 pub(crate) mod handle;
+// A shard's inbox: intrusive lock-free list of remote ops (issue 12).
+pub(crate) mod inbox;
 pub(crate) mod interval;
 // The owner-only shard operations as a non-Sync type (issue 9).
 pub(crate) mod owner;
 // The period grid of call_every and Interval.
 pub(crate) mod period;
+// Entry memory: pooled entries, `EntryRef`, inline closures (issue 12).
+pub(crate) mod pool;
 // The seam to the scheduler: where timers go (issue 9).
 pub(crate) mod route;
 pub(crate) mod shard;
@@ -32,3 +36,6 @@ pub use timeout::{Elapsed, Timeout};
 // their owners left them).
 #[cfg(test)]
 mod reliability_tests;
+// Issue 12: the wheel's randomized test over pooled entries whose blocks are reused.
+#[cfg(all(test, not(loom)))]
+mod engine_tests;

@@ -12,7 +12,7 @@
 //! Everything other threads may do to a shard (`push_remote`, `steal_overdue`,
 //! `close_outside`, `next_due`, ...) stays on `Shard` itself.
 
-use super::entry::Entry;
+use super::pool::EntryRef;
 use super::shard::{DueSink, Shard};
 use crate::loom::sync::Arc;
 use std::cell::Cell;
@@ -36,19 +36,19 @@ impl ShardOwner {
 
     /// `Shard::owner_arm`: stage `e` (deadline `tick`); true if it lowered `next_due`.
     #[inline]
-    pub(crate) fn arm(&self, e: Arc<Entry>, tick: u64, sink: &mut dyn DueSink) -> bool {
+    pub(crate) fn arm(&self, e: EntryRef, tick: u64, sink: &mut dyn DueSink) -> bool {
         self.shard.owner_arm(e, tick, sink)
     }
 
     /// `Shard::owner_unstage`: a cancelled entry that was still staged.
     #[inline]
-    pub(crate) fn unstage(&self, e: &Arc<Entry>) {
+    pub(crate) fn unstage(&self, e: &EntryRef) {
         self.shard.owner_unstage(e)
     }
 
     /// `Shard::owner_unlink`: a cancelled entry that was in the wheel.
     #[inline]
-    pub(crate) fn unlink(&self, e: Arc<Entry>) {
+    pub(crate) fn unlink(&self, e: EntryRef) {
         self.shard.owner_unlink(e)
     }
 

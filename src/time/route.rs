@@ -14,7 +14,7 @@
 //! pays no indirect call.
 
 use super::clock::Clock;
-use super::entry::Entry;
+use super::pool::EntryRef;
 use super::shard::Shard;
 use crate::loom::sync::Arc;
 use std::task::Waker;
@@ -28,12 +28,12 @@ pub(crate) trait Route: Send + Sync + 'static {
     /// Arms a `Sleep`'s waker entry for `when` on the right shard; returns it and its shard,
     /// or `None` if the runtime has shut down. (An `Option` of two `Arc`s comes back in two
     /// registers; the caller checks the clock first.)
-    fn arm_waker(&self, when: Instant, waker: &Waker) -> Option<(Arc<Entry>, Arc<Shard>)>;
+    fn arm_waker(&self, when: Instant, waker: &Waker) -> Option<(EntryRef, Arc<Shard>)>;
 
     /// After a won cancel of `entry` (armed on `shard`; `was_staged`: it never reached a
     /// wheel): count the cancel and get the entry out of its wheel, from whatever thread this
     /// is.
-    fn unlink(&self, entry: &Arc<Entry>, shard: &Arc<Shard>, was_staged: bool);
+    fn unlink(&self, entry: &EntryRef, shard: &Arc<Shard>, was_staged: bool);
 }
 
 /// A runtime as the timer types hold it.

@@ -4,7 +4,7 @@
 //! ```text
 //!   owner thread (during task polls)       other threads
 //!   ------------------------------        -------------
-//!   arm    -> staging buffer (no lock)     arm / unlink -> inbox (MPMC queue)
+//!   arm    -> staging buffer (no lock)     arm / unlink -> inbox (`inbox`: one CAS)
 //!   cancel -> entry CAS, then unlink now   cancel -> entry CAS, then Unlink op
 //!             (or defer if a thief is in)
 //!
@@ -20,19 +20,22 @@
 //!    the owner flushes, and entries are never freed while referenced from it.
 //! 2. Every armed entry is in exactly one of: the staging buffer, the inbox, the wheel, or a
 //!    run queue (QUEUED). Cancelled entries may linger in the first two until drained (their
-//!    closure is already dropped; the small entry is freed at the owner's next turn).
+//!    closure is already dropped; the small entry goes back to its pool at the owner's next
+//!    turn, or when a pusher files a full batch of the inbox: `push_remote`).
 //! 3. `next_due` is a lower bound on when this shard needs its owner (the earliest deadline
 //!    staged since the last turn, or the wheel's next expiration). Idle workers use it (plus
 //!    `GRACE_TICKS`) to decide when the owner is late and they should fire in its place.
 
 use super::entry::{Due, Entry};
+use super::inbox::Inbox;
+pub(crate) use super::inbox::Op;
+use super::pool::EntryRef;
 use super::wheel::Wheel;
 use crate::loom::cell::UnsafeCell;
 use crate::loom::sync::atomic::{fence, AtomicPtr, AtomicU64, AtomicU8, AtomicUsize, Ordering::*};
 use crate::loom::sync::Arc;
-use crate::util::park_deadline::{ParkDeadline, ParkView};
+use crate::util::park_deadline::{ParkDeadline, ParkView, NOT_PARKED};
 use crate::util::parker::Unparker;
-use crate::util::queue::Injector;
 use std::ptr;
 
 const FREE: u8 = 0;
@@ -74,20 +77,14 @@ const INBOX_DRAIN_BATCH: usize = 1024;
 #[cfg(loom)]
 const INBOX_DRAIN_BATCH: usize = 2;
 
-/// Work sent to a shard from another thread.
-pub(crate) enum Op {
-    Arm(Arc<Entry>),
-    Unlink(Arc<Entry>),
-}
-
 pub(crate) struct Shard {
     access: AtomicU8,
-    wheel: UnsafeCell<Wheel<Arc<Entry>>>,
+    wheel: UnsafeCell<Wheel<EntryRef>>,
     staging: Staging,
     /// Entries the owner cancelled while a thief held `access`; unlinked at the next turn.
     /// Owner thread only.
-    deferred_unlinks: UnsafeCell<Vec<Arc<Entry>>>,
-    inbox: Injector<Op>,
+    deferred_unlinks: UnsafeCell<Vec<EntryRef>>,
+    inbox: Inbox,
     /// Ops pushed to the inbox and not yet drained (approximate, for `INBOX_DRAIN_BATCH`).
     inbox_len: AtomicUsize,
     /// Wakes the owner worker.
@@ -97,7 +94,7 @@ pub(crate) struct Shard {
     /// See invariant 3. Written by the owner thread only.
     next_due: AtomicU64,
     /// Read-only view of the owner's park deadline (`scheduler::remote::Remote::parked_until`),
-    /// for the inbox-reclaim hint in `push_remote`.
+    /// for `republish_drained` (a non-owner filed the inbox: does the owner sleep past it?).
     owner_park: ParkView,
     /// The last tick a thief looked at this shard (rate limit).
     last_steal: AtomicU64,
@@ -117,7 +114,7 @@ unsafe impl Sync for Shard {}
 // SAFETY: as above; all contents are Send.
 unsafe impl Send for Shard {}
 
-/// Fixed-size append-only buffer of raw `Arc<Entry>` pointers (invariant 1).
+/// Fixed-size append-only buffer of raw `EntryRef` pointers (invariant 1).
 struct Staging {
     slots: Box<[AtomicPtr<Entry>]>,
     len: AtomicUsize,
@@ -133,15 +130,15 @@ impl Staging {
         }
     }
 
-    /// Owner only. Hands the `Arc` back when full.
-    fn push(&self, e: Arc<Entry>) -> Result<(), Arc<Entry>> {
+    /// Owner only. Hands the `EntryRef` back when full.
+    fn push(&self, e: EntryRef) -> Result<(), EntryRef> {
         // Relaxed: the owner is the only writer of `len`.
         let n = self.len.load(Relaxed);
         if n == STAGING_CAP {
             return Err(e);
         }
         // Relaxed: published by the Release store of `len` below.
-        self.slots[n].store(Arc::into_raw(e) as *mut Entry, Relaxed);
+        self.slots[n].store(EntryRef::into_raw(e), Relaxed);
         // Release: a thief's Acquire load of `len` sees the slot and the entry's contents.
         // seeded fault (loom only): `StagingPublishRelaxed` publishes with Relaxed.
         let publish = if crate::fault::is(crate::fault::Fault::StagingPublishRelaxed) {
@@ -155,43 +152,43 @@ impl Staging {
 
     /// Owner thread holding `access` in OWNER mode: removes `e` if it is the last staged
     /// entry (the arm-then-cancel pattern), so it is freed now rather than at the next flush.
-    fn pop_if_last(&self, e: &Arc<Entry>) -> Option<Arc<Entry>> {
+    fn pop_if_last(&self, e: &EntryRef) -> Option<EntryRef> {
         let n = self.len.load(Relaxed);
         let top = self.slots[..n].last()?;
-        if !ptr::eq(top.load(Relaxed), Arc::as_ptr(e)) {
+        if !ptr::eq(top.load(Relaxed), EntryRef::as_ptr(e)) {
             return None;
         }
         let p = top.swap(ptr::null_mut(), Relaxed);
         // Relaxed: as in `drain`, thieves read `len` only while holding `access`.
         self.len.store(n - 1, Relaxed);
-        // SAFETY: the pointer came from `Arc::into_raw` in `push`; swapping in null makes
+        // SAFETY: the pointer came from `EntryRef::into_raw` in `push`; swapping in null makes
         // this the only place that reclaims it.
-        Some(unsafe { Arc::from_raw(p) })
+        Some(unsafe { EntryRef::from_raw(p) })
     }
 
     /// Holder of `access` (either mode): visits the staged entries.
-    fn for_each(&self, mut f: impl FnMut(&Arc<Entry>)) {
+    fn for_each(&self, mut f: impl FnMut(&EntryRef)) {
         // Acquire: pairs with `push`'s Release store.
         let n = self.len.load(Acquire);
         for slot in &self.slots[..n] {
             let p = slot.load(Relaxed);
             // A thief reads while the owner appends (loom's staging model checks this).
             debug_assert!(!p.is_null(), "staged slot read before its publication");
-            // SAFETY: slots below `len` hold a pointer from `Arc::into_raw` that is released
+            // SAFETY: slots below `len` hold a pointer from `EntryRef::into_raw` that is released
             // only by `drain`, which needs OWNER access, which we exclude by holding `access`.
-            let e = std::mem::ManuallyDrop::new(unsafe { Arc::from_raw(p) });
+            let e = std::mem::ManuallyDrop::new(unsafe { EntryRef::from_raw(p) });
             f(&e);
         }
     }
 
     /// Owner thread holding `access` in OWNER mode: takes every staged entry.
-    fn drain(&self, mut f: impl FnMut(Arc<Entry>)) {
+    fn drain(&self, mut f: impl FnMut(EntryRef)) {
         let n = self.len.load(Relaxed);
         for slot in &self.slots[..n] {
             let p = slot.swap(ptr::null_mut(), Relaxed);
-            // SAFETY: the pointer came from `Arc::into_raw` in `push`; swapping in null makes
+            // SAFETY: the pointer came from `EntryRef::into_raw` in `push`; swapping in null makes
             // this the only place that reclaims it.
-            f(unsafe { Arc::from_raw(p) });
+            f(unsafe { EntryRef::from_raw(p) });
         }
         // Relaxed: thieves read `len` only while holding `access`, which we hold; our release
         // of `access` publishes the reset.
@@ -208,16 +205,16 @@ impl Drop for Staging {
 /// Where a due callback entry goes (the worker's run queue).
 pub(crate) trait DueSink {
     /// A callback entry is due (QUEUED): run it.
-    fn queued(&mut self, entry: Arc<Entry>);
+    fn queued(&mut self, entry: EntryRef);
     /// A `Sleep` entry fired; its waker must be woken. Sinks that run while the shard is
     /// held should defer the wake until it is released (the default wakes at once).
-    fn woken(&mut self, entry: Arc<Entry>) {
+    fn woken(&mut self, entry: EntryRef) {
         entry.wake_fired();
     }
 }
 
-impl<F: FnMut(Arc<Entry>)> DueSink for F {
-    fn queued(&mut self, entry: Arc<Entry>) {
+impl<F: FnMut(EntryRef)> DueSink for F {
+    fn queued(&mut self, entry: EntryRef) {
         self(entry)
     }
 }
@@ -245,7 +242,7 @@ impl Shard {
             wheel: UnsafeCell::new(Wheel::new()),
             staging: Staging::new(),
             deferred_unlinks: UnsafeCell::new(Vec::new()),
-            inbox: Injector::new(),
+            inbox: Inbox::new(),
             inbox_due: AtomicU64::new(u64::MAX),
             next_due: AtomicU64::new(u64::MAX),
             owner_park,
@@ -281,7 +278,7 @@ impl Shard {
     }
 
     /// Runs `f` on the wheel. Caller holds `access`.
-    fn with_wheel<R>(&self, f: impl FnOnce(&mut Wheel<Arc<Entry>>) -> R) -> R {
+    fn with_wheel<R>(&self, f: impl FnOnce(&mut Wheel<EntryRef>) -> R) -> R {
         // SAFETY: the caller holds `access`, which makes the wheel exclusively ours.
         self.wheel.with_mut(|w| f(unsafe { &mut *w }))
     }
@@ -312,7 +309,7 @@ impl Shard {
 
     /// Owner thread: arms `e` (deadline `tick`) without taking `access`. Returns true if this
     /// lowered the shard's `next_due` (the caller then checks whether a sleeper must watch).
-    pub(super) fn owner_arm(&self, e: Arc<Entry>, tick: u64, sink: &mut dyn DueSink) -> bool {
+    pub(super) fn owner_arm(&self, e: EntryRef, tick: u64, sink: &mut dyn DueSink) -> bool {
         if let Err(e) = self.staging.push(e) {
             // Full: fold the buffer into the wheel (one `access` round trip per
             // STAGING_CAP arms), then stage.
@@ -334,7 +331,7 @@ impl Shard {
     /// Owner thread: a cancelled entry that was still staged. If it is the last one staged
     /// (armed and cancelled within one poll, the common case for deadlines), take it out now
     /// so its memory is reused at once; otherwise the next flush drops it.
-    pub(super) fn owner_unstage(&self, e: &Arc<Entry>) {
+    pub(super) fn owner_unstage(&self, e: &EntryRef) {
         if self.try_acquire(OWNER) {
             let popped = self.staging.pop_if_last(e);
             self.release();
@@ -343,7 +340,7 @@ impl Shard {
     }
 
     /// Owner thread: a cancelled entry that was in the wheel must be unlinked now.
-    pub(super) fn owner_unlink(&self, e: Arc<Entry>) {
+    pub(super) fn owner_unlink(&self, e: EntryRef) {
         if self.try_acquire(OWNER) {
             let removed = self.with_wheel(|w| w.remove(&e));
             self.release();
@@ -403,7 +400,7 @@ impl Shard {
         next
     }
 
-    fn drain_inbox(&self, wheel: &mut Wheel<Arc<Entry>>, due_now: &mut Vec<Arc<Entry>>) {
+    fn drain_inbox(&self, wheel: &mut Wheel<EntryRef>, due_now: &mut Vec<EntryRef>) {
         // Reset the hint before draining: an arm pushed after the drain lowers it again.
         // SeqCst fence: the other half of `push_remote`'s Dekker pair (reset, then pops).
         self.inbox_due.store(u64::MAX, SeqCst);
@@ -411,14 +408,10 @@ impl Shard {
         if !crate::fault::is(crate::fault::Fault::InboxResetSkipsFence) {
             fence(SeqCst);
         }
-        let mut drained = 0;
-        while let Some(op) = self.inbox.pop() {
-            drained += 1;
-            match op {
-                Op::Arm(e) => stage_into_wheel(wheel, e, due_now),
-                Op::Unlink(e) => drop(wheel.remove(&e)),
-            }
-        }
+        let drained = self.inbox.drain(|op| match op {
+            Op::Arm(e) => stage_into_wheel(wheel, e, due_now),
+            Op::Unlink(e) => drop(wheel.remove(&e)),
+        });
         // Relaxed: a heuristic count (see `INBOX_DRAIN_BATCH`).
         self.inbox_len.fetch_sub(drained, Relaxed);
     }
@@ -429,10 +422,22 @@ impl Shard {
     /// a lower bound that the owner's next turn resets and folds into `next_due`. Without it a
     /// not-yet-due remote timer would wait for a stuck owner (no hostage timers, whichever
     /// thread drained the inbox).
-    fn republish_drained(&self, wheel: &Wheel<Arc<Entry>>) {
+    ///
+    /// Then, a Dekker pair with an owner that is parking right now (issue 12; the window was
+    /// there before, it got likelier once pushers file every full batch): it stores
+    /// `parked_until`, fences and reads `inbox_due`, so it may have read the value our drain
+    /// reset, and the arms' own pushers may have seen it not parked yet. We republish, fence
+    /// and read `parked_until`: one of us sees the other, and we unpark it if it sleeps past
+    /// what we filed.
+    fn republish_drained(&self, wheel: &Wheel<EntryRef>) {
         if let Some(next) = wheel.next_expiration() {
             // SeqCst: like the arms' own lowering in `push_remote`, read by parking workers.
             self.inbox_due.fetch_min(next, SeqCst);
+            fence(SeqCst);
+            let parked = self.owner_park.parked_until();
+            if parked != NOT_PARKED && next < parked {
+                self.owner.unpark();
+            }
         }
     }
 
@@ -441,9 +446,9 @@ impl Shard {
     /// reclaimed even while the owner is stuck. Files only, never fires: an arm found due is
     /// pushed back to the inbox for the owner or a thief (rare: the deadline passed between
     /// arm and drain), so this needs no run queue and runs no user code.
-    fn reclaim_inbox(&self) {
+    fn reclaim_inbox(&self) -> bool {
         if !self.try_acquire(THIEF) {
-            return; // the owner or a thief is draining it right now
+            return false; // the owner or a thief is draining it right now
         }
         let mut due_now = Vec::new();
         self.with_wheel(|wheel| {
@@ -452,8 +457,11 @@ impl Shard {
         });
         self.release();
         for e in due_now {
-            // STAGED stays cleared: a cancel meanwhile sends an `Unlink` op, which finds it in
-            // no wheel (harmless), and the next drain files it as usual.
+            // STAGED again (inbox invariant I1), or cancelled meanwhile: then its canceller
+            // saw it unstaged and sent an unlink (harmless: it is in no wheel); drop it.
+            if !e.restage() {
+                continue;
+            }
             let tick = e.deadline_tick();
             // Relaxed: as in `push_remote`.
             self.inbox_len.fetch_add(1, Relaxed);
@@ -461,6 +469,7 @@ impl Shard {
             // SeqCst: as in `push_remote`, after the push.
             self.inbox_due.fetch_min(tick, SeqCst);
         }
+        true
     }
 
     // ----- any thread -----
@@ -492,14 +501,14 @@ impl Shard {
                 self.inbox_due.fetch_min(tick, SeqCst);
             }
         }
-        if queued % INBOX_DRAIN_BATCH == 0 {
+        // Every batch the pusher files the inbox into the wheel itself (issue 12: the owner,
+        // parked or stuck, may take milliseconds to wake, and meanwhile a fast remote thread
+        // would keep allocating entries; filing here also frees the cancelled ones on the
+        // thread whose pool they belong to, without atomics). Only if `access` is taken do we
+        // leave it to its holder's next drain, try again at our next push (a holder may have
+        // drained before our pushes), and unpark the owner once per batch (the old policy).
+        if queued >= INBOX_DRAIN_BATCH && !self.reclaim_inbox() && queued % INBOX_DRAIN_BATCH == 0 {
             self.owner.unpark();
-            // A parked owner wakes and drains it itself. One that is running may be stuck in
-            // a long poll: reclaim now rather than at its return. (A Relaxed hint: a stale
-            // value only moves one reclaim to the owner or to us.)
-            if self.owner_park.owner_running() {
-                self.reclaim_inbox();
-            }
         }
     }
 
@@ -572,11 +581,9 @@ impl Shard {
             self.deferred_unlinks
                 .with_mut(|v| unsafe { std::mem::take(&mut *v) }),
         );
-        while let Some(op) = self.inbox.pop() {
-            match op {
-                Op::Arm(e) | Op::Unlink(e) => all.push(e),
-            }
-        }
+        self.inbox.drain(|op| match op {
+            Op::Arm(e) | Op::Unlink(e) => all.push(e),
+        });
         self.release();
         // Waking (not dropping) a `Sleep`'s waker: another executor awaiting it must see it
         // complete. Panics of closures' `Drop`s and of wakers are contained inside.
@@ -601,11 +608,9 @@ impl Shard {
         }
         let mut all = Vec::new();
         self.with_wheel(|wheel| wheel.drain(|e| all.push(e)));
-        while let Some(op) = self.inbox.pop() {
-            match op {
-                Op::Arm(e) | Op::Unlink(e) => all.push(e),
-            }
-        }
+        self.inbox.drain(|op| match op {
+            Op::Arm(e) | Op::Unlink(e) => all.push(e),
+        });
         self.staging.for_each(|e| all.push(e.clone()));
         self.release();
         self.cancel_at_shutdown(all);
@@ -613,7 +618,7 @@ impl Shard {
 
     /// Cancels shutdown's leftovers (waking `Sleep`s) and counts the cancels that won, so
     /// `timers_pending` reads 0 once the runtime is gone.
-    fn cancel_at_shutdown(&self, entries: Vec<Arc<Entry>>) {
+    fn cancel_at_shutdown(&self, entries: Vec<EntryRef>) {
         let won = entries
             .into_iter()
             .filter(|e| e.cancel_and_wake().is_some())
@@ -632,7 +637,7 @@ impl Shard {
 }
 
 /// A staged or remote arm reaches the wheel.
-fn stage_into_wheel(wheel: &mut Wheel<Arc<Entry>>, e: Arc<Entry>, due_now: &mut Vec<Arc<Entry>>) {
+fn stage_into_wheel(wheel: &mut Wheel<EntryRef>, e: EntryRef, due_now: &mut Vec<EntryRef>) {
     // A cancelled entry stays cancelled: drop it without touching its state (the common case
     // under arm/cancel churn, where most entries die before their first maintenance turn).
     if e.is_cancelled() {
@@ -647,7 +652,7 @@ fn stage_into_wheel(wheel: &mut Wheel<Arc<Entry>>, e: Arc<Entry>, due_now: &mut 
 
 /// Fires `e` if it is due at `now`: a callback goes to the sink's run queue, a `Sleep` to the
 /// sink's wake list. Returns it back if its deadline moved later (it must be re-filed).
-fn fire(e: Arc<Entry>, now: u64, sink: &mut dyn DueSink) -> Option<Arc<Entry>> {
+fn fire(e: EntryRef, now: u64, sink: &mut dyn DueSink) -> Option<EntryRef> {
     match e.on_due(now) {
         Due::Queued => sink.queued(e),
         Due::Woken => sink.woken(e),
@@ -657,7 +662,7 @@ fn fire(e: Arc<Entry>, now: u64, sink: &mut dyn DueSink) -> Option<Arc<Entry>> {
     None
 }
 
-fn advance(wheel: &mut Wheel<Arc<Entry>>, now: u64, sink: &mut dyn DueSink) {
+fn advance(wheel: &mut Wheel<EntryRef>, now: u64, sink: &mut dyn DueSink) {
     let mut later = Vec::new();
     wheel.advance(now, |e| later.extend(fire(e, now, sink)));
     for e in later {
@@ -665,12 +670,7 @@ fn advance(wheel: &mut Wheel<Arc<Entry>>, now: u64, sink: &mut dyn DueSink) {
     }
 }
 
-fn fire_or_reinsert(
-    wheel: &mut Wheel<Arc<Entry>>,
-    e: Arc<Entry>,
-    now: u64,
-    sink: &mut dyn DueSink,
-) {
+fn fire_or_reinsert(wheel: &mut Wheel<EntryRef>, e: EntryRef, now: u64, sink: &mut dyn DueSink) {
     let Some(e) = fire(e, now, sink) else { return };
     // Re-armed later meanwhile. `insert` only refuses deadlines <= elapsed <= now, which
     // `Later` excludes, but stay total: if refused, fire it at `elapsed`, which only ever

@@ -1,8 +1,8 @@
 //! `Sleep`: a future on the same timer wheels as the callbacks.
 
 use super::clock::Clock;
-use super::entry::Entry;
 use super::handle;
+use super::pool::EntryRef;
 use super::route::RouteRef;
 use super::shard::Shard;
 use crate::loom::sync::Arc;
@@ -33,7 +33,7 @@ pub struct Sleep {
     /// Its runtime, through the seam (`time::route`).
     route: RouteRef,
     deadline: Instant,
-    entry: Option<(Arc<Entry>, Arc<Shard>)>,
+    entry: Option<(EntryRef, Arc<Shard>)>,
 }
 
 impl Sleep {
@@ -114,7 +114,7 @@ impl Sleep {
     }
 
     /// Takes the armed entry out (`Drop`, in `scheduler::cancel`, cancels it).
-    pub(crate) fn take_entry(&mut self) -> Option<(Arc<Entry>, Arc<Shard>)> {
+    pub(crate) fn take_entry(&mut self) -> Option<(EntryRef, Arc<Shard>)> {
         self.entry.take()
     }
 

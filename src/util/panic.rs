@@ -48,20 +48,5 @@ pub(crate) fn contain(f: impl FnOnce()) {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    struct Nasty;
-    impl Drop for Nasty {
-        fn drop(&mut self) {
-            panic!("payload drop");
-        }
-    }
-
-    #[test]
-    fn contains_a_panic_whose_payload_panics_on_drop() {
-        contain(|| std::panic::panic_any(Nasty));
-        dispose(Box::new(Nasty));
-        assert_eq!(catch(|| 3).unwrap(), 3);
-    }
-}
+#[path = "panic_tests.rs"]
+mod tests;

@@ -5,10 +5,11 @@
 //! retracts it around each park (`scheduler::handshake`, steps O1 and O4), other threads read
 //! it after their inbox push (R3). It lives in `util/` only so that the worker's shard can
 //! hold a read-only [`ParkView`] of it: a `TimerHandle` cancelled from a thread outside the
-//! runtime holds nothing but its shard, and the shard's inbox-reclaim hint
-//! (`Shard::push_remote`) needs to know whether the owner is running.
+//! runtime holds nothing but its shard, and a non-owner that filed the shard's inbox into its
+//! wheel (`Shard::republish_drained`: a thief, or a pusher filing a full batch) must tell
+//! whether the owner sleeps past what it filed.
 
-use crate::loom::sync::atomic::{AtomicU64, Ordering::*};
+use crate::loom::sync::atomic::{AtomicU64, Ordering::SeqCst};
 use crate::loom::sync::Arc;
 
 /// `parked_until` value while the owner is not parked.
@@ -42,9 +43,10 @@ impl ParkView {
         ParkView(deadline)
     }
 
-    /// The owner is not parked, as a hint (Relaxed: a stale value only moves one inbox
-    /// reclaim to the owner or to the caller; pairs with nothing).
-    pub(crate) fn owner_running(&self) -> bool {
-        self.0 .0.load(Relaxed) == NOT_PARKED
+    /// The owner's published park deadline, read after a non-owner's inbox drain and fence
+    /// (`Shard::republish_drained`: SeqCst, the Dekker pair with the owner's O1 store, its
+    /// fence, and its re-read of `inbox_due` in `scheduler::handshake::decide`).
+    pub(crate) fn parked_until(&self) -> u64 {
+        self.0.load()
     }
 }
