@@ -762,7 +762,7 @@ impl WorkerSide {
         let index = self.worker.index;
         crate::scheduler::context::enter_worker(&self.worker, || {
             let e = Entry::new_callback(tick, index as u32, f);
-            crate::scheduler::arm::arm_entry(&self.shared, index, e.clone(), tick);
+            crate::scheduler::arm::arm_entry(&self.shared, index, &e, tick);
             Timer::new(e, self.shared.remotes[index].shard.clone())
         })
     }
