@@ -93,9 +93,9 @@ fn engine_remote_release_catches_lost_free() {
     model_catches(Fault::PoolRemotePushStore, remote_release_vs_reuse);
 }
 
-/// Remote push vs owner drain: one arm is in the inbox, another thread pushes a second one
-/// (which reaches the drain batch, so it also tries to file the inbox itself) while the owner
-/// runs its turn. Every arm reaches the wheel and fires exactly once: nothing is lost.
+/// Remote push vs owner drain: another thread pushes two arms (the second reaches that
+/// thread's drain batch, so it also tries to file the inbox itself) while the owner runs its
+/// turn. Every arm reaches the wheel and fires exactly once: nothing is lost.
 fn remote_push_vs_owner_drain() {
     let shard = Shard::new();
     let (ran, dropped) = (Counter::new(), Counter::new());
