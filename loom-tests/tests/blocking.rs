@@ -42,7 +42,11 @@ fn blocking_submit_vs_thread_going_idle() {
 
 #[test]
 fn blocking_submit_vs_idle_catches_missing_recheck() {
-    model_catches_within(Fault::PoolIdleSkipsRecheck, BOUND, submit_vs_thread_going_idle);
+    model_catches_within(
+        Fault::PoolIdleSkipsRecheck,
+        BOUND,
+        submit_vs_thread_going_idle,
+    );
 }
 
 /// T2's fence (slot published, fence, queue re-check) against S1's (push, fence, pop the idle
@@ -50,5 +54,9 @@ fn blocking_submit_vs_idle_catches_missing_recheck() {
 /// 3 this twin took minutes to reach the bug; at 2, seconds).
 #[test]
 fn blocking_submit_vs_idle_catches_missing_idle_fence() {
-    model_catches_within(Fault::PoolIdleSkipsFence, BOUND, submit_vs_thread_going_idle);
+    model_catches_within(
+        Fault::PoolIdleSkipsFence,
+        BOUND,
+        submit_vs_thread_going_idle,
+    );
 }

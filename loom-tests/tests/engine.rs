@@ -93,9 +93,9 @@ fn engine_remote_release_catches_lost_free() {
     model_catches(Fault::PoolRemotePushStore, remote_release_vs_reuse);
 }
 
-/// Remote push vs owner drain: one arm is in the inbox, another thread pushes a second one
-/// (which reaches the drain batch, so it also tries to file the inbox itself) while the owner
-/// runs its turn. Every arm reaches the wheel and fires exactly once: nothing is lost.
+/// Remote push vs owner drain: another thread pushes two arms (the second reaches that
+/// thread's drain batch, so it also tries to file the inbox itself) while the owner runs its
+/// turn. Every arm reaches the wheel and fires exactly once: nothing is lost.
 fn remote_push_vs_owner_drain() {
     let shard = Shard::new();
     let (ran, dropped) = (Counter::new(), Counter::new());
@@ -106,14 +106,15 @@ fn remote_push_vs_owner_drain() {
             r.inc();
         })
     };
-    let first = arm(&shard, 5, &ran, &dropped);
+    // Both arms on the pusher's thread: the drain batch is counted per pushing thread
+    // (`time::pushes`), so its second push completes the batch and may file the inbox.
     let pusher = {
         let (s, ran, dropped) = (shard.clone(), ran.clone(), dropped.clone());
-        thread::spawn(move || arm(&s, 6, &ran, &dropped))
+        thread::spawn(move || (arm(&s, 5, &ran, &dropped), arm(&s, 6, &ran, &dropped)))
     };
     let mut due = Due::new();
     shard.owner_turn(Some(10), &mut due);
-    let second = pusher.join().unwrap();
+    let (first, second) = pusher.join().unwrap();
     shard.owner_turn(Some(10), &mut due);
     due.run_all();
     assert_eq!(ran.get(), 2, "a remote arm was lost in the inbox");

@@ -21,6 +21,8 @@ pub(crate) mod owner;
 pub(crate) mod period;
 // Entry memory: pooled entries, `EntryRef`, inline closures (issue 12).
 pub(crate) mod pool;
+// Per-thread inbox push counting for the drain batch (issue 12).
+pub(crate) mod pushes;
 // The seam to the scheduler: where timers go (issue 9).
 pub(crate) mod route;
 pub(crate) mod shard;

@@ -69,9 +69,10 @@ const STAGING_CAP: usize = 256;
 #[cfg(loom)]
 const STAGING_CAP: usize = 2;
 
-/// Every this many inbox pushes, the owner is unparked to drain its inbox, even if nothing
-/// is due: cancelled remote arms hold memory until drained, and memory must stay flat under
-/// remote arm/cancel churn of long timers (which never wake a parked owner otherwise).
+/// Every this many inbox pushes of one thread (`time::pushes`), that thread files the inbox
+/// itself or unparks the owner to drain it, even if nothing is due: cancelled remote arms
+/// hold memory until drained, and memory must stay flat under remote arm/cancel churn of
+/// long timers (which never wake a parked owner otherwise).
 #[cfg(not(loom))]
 const INBOX_DRAIN_BATCH: usize = 1024;
 #[cfg(loom)]
@@ -85,8 +86,6 @@ pub(crate) struct Shard {
     /// Owner thread only.
     deferred_unlinks: UnsafeCell<Vec<EntryRef>>,
     inbox: Inbox,
-    /// Ops pushed to the inbox and not yet drained (approximate, for `INBOX_DRAIN_BATCH`).
-    inbox_len: AtomicUsize,
     /// Wakes the owner worker.
     owner: Unparker,
     /// A lower bound on the deadlines of arms waiting in the inbox (`u64::MAX`: none).
@@ -236,7 +235,6 @@ impl Shard {
         Shard {
             grace,
             rate,
-            inbox_len: AtomicUsize::new(0),
             owner,
             access: AtomicU8::new(FREE),
             wheel: UnsafeCell::new(Wheel::new()),
@@ -408,12 +406,10 @@ impl Shard {
         if !crate::fault::is(crate::fault::Fault::InboxResetSkipsFence) {
             fence(SeqCst);
         }
-        let drained = self.inbox.drain(|op| match op {
+        self.inbox.drain(|op| match op {
             Op::Arm(e) => stage_into_wheel(wheel, e, due_now),
             Op::Unlink(e) => drop(wheel.remove(&e)),
         });
-        // Relaxed: a heuristic count (see `INBOX_DRAIN_BATCH`).
-        self.inbox_len.fetch_sub(drained, Relaxed);
     }
 
     /// Not the owner, holding `access`, after draining the inbox into the wheel (and maybe
@@ -463,8 +459,7 @@ impl Shard {
                 continue;
             }
             let tick = e.deadline_tick();
-            // Relaxed: as in `push_remote`.
-            self.inbox_len.fetch_add(1, Relaxed);
+            // Not counted in this thread's batch (`time::pushes`): it just filed.
             self.inbox.push(Op::Arm(e));
             // SeqCst: as in `push_remote`, after the push.
             self.inbox_due.fetch_min(tick, SeqCst);
@@ -480,9 +475,9 @@ impl Shard {
             Op::Arm(e) => Some(e.deadline_tick()),
             Op::Unlink(_) => None,
         };
-        // Counted before the push, so a drainer's subtraction never runs ahead of it.
-        // Relaxed: a heuristic count; the wake it may trigger is an optimization of memory.
-        let queued = self.inbox_len.fetch_add(1, Relaxed).wrapping_add(1);
+        // This thread's pushes since its last filing (`time::pushes`: a plain per-thread
+        // count, not a shared RMW per push).
+        let queued = super::pushes::count();
         self.inbox.push(op);
         if let Some(tick) = tick {
             // SeqCst fence, spindle's own (not the queue's internal ordering, which a loom
@@ -507,8 +502,12 @@ impl Shard {
         // thread whose pool they belong to, without atomics). Only if `access` is taken do we
         // leave it to its holder's next drain, try again at our next push (a holder may have
         // drained before our pushes), and unpark the owner once per batch (the old policy).
-        if queued >= INBOX_DRAIN_BATCH && !self.reclaim_inbox() && queued % INBOX_DRAIN_BATCH == 0 {
-            self.owner.unpark();
+        if queued >= INBOX_DRAIN_BATCH {
+            if self.reclaim_inbox() {
+                super::pushes::reset();
+            } else if queued % INBOX_DRAIN_BATCH == 0 {
+                self.owner.unpark();
+            }
         }
     }
 
