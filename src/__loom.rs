@@ -19,11 +19,11 @@ use std::collections::VecDeque;
 use std::future::Future;
 use std::time::{Duration, Instant};
 
-pub use crate::fault::Fault;
+pub use crate::loom::fault::Fault;
 
 /// Seeds `fault` into the real code for models run on this thread until the guard drops.
 pub fn seed(fault: Fault) -> impl Drop {
-    crate::fault::seed(Some(fault))
+    crate::loom::fault::seed(Some(fault))
 }
 
 // ----- timers -----

@@ -84,7 +84,7 @@ impl<T> Promise<T> {
             return Err(value);
         }
         #[cfg(loom)]
-        if crate::fault::is(crate::fault::Fault::PromiseSetBeforeWrite) {
+        if crate::loom::fault::is(crate::loom::fault::Fault::PromiseSetBeforeWrite) {
             return seeded::set_before_write(&inner, value);
         }
         // SAFETY: we won EMPTY -> WRITING: the cell is ours until we publish SET.
@@ -162,7 +162,7 @@ impl<T> Deferred<T> {
     /// ```
     pub fn cancel(&self) -> bool {
         #[cfg(loom)]
-        if crate::fault::is(crate::fault::Fault::DeferredCancelNotAtomic) {
+        if crate::loom::fault::is(crate::loom::fault::Fault::DeferredCancelNotAtomic) {
             return seeded::cancel_check_then_store(&self.inner);
         }
         let won = self

@@ -39,7 +39,6 @@ pub(crate) mod loom;
 #[cfg(loom)]
 #[doc(hidden)]
 pub mod __loom;
-mod fault;
 
 mod blocking;
 mod future;

@@ -94,3 +94,7 @@ macro_rules! spindle_thread_local {
     };
 }
 pub(crate) use spindle_thread_local as thread_local;
+
+// Seeded faults for the loom models' twins (a constant `false` outside loom): part of the
+// facade, so the layers below the scheduler name only `loom` for their test hooks.
+pub(crate) mod fault;

@@ -151,7 +151,7 @@ impl Pool {
         self.queued.fetch_add(1, Relaxed);
         self.queue.push(task);
         // S1's fence. seeded fault (loom only): `PoolSubmitSkipsFence` leaves it out.
-        if !crate::fault::is(crate::fault::Fault::PoolSubmitSkipsFence) {
+        if !crate::loom::fault::is(crate::loom::fault::Fault::PoolSubmitSkipsFence) {
             fence(SeqCst);
         }
         if self.is_closed() {
@@ -247,11 +247,11 @@ impl Pool {
             self.idle.push(slot.clone());
             self.num_idle.fetch_add(1, SeqCst);
             // T2's fence. seeded fault (loom only): `PoolIdleSkipsFence` leaves it out.
-            if !crate::fault::is(crate::fault::Fault::PoolIdleSkipsFence) {
+            if !crate::loom::fault::is(crate::loom::fault::Fault::PoolIdleSkipsFence) {
                 fence(SeqCst);
             }
             // T3 (seeded fault (loom only): `PoolIdleSkipsRecheck` parks without looking).
-            let recheck = !crate::fault::is(crate::fault::Fault::PoolIdleSkipsRecheck);
+            let recheck = !crate::loom::fault::is(crate::loom::fault::Fault::PoolIdleSkipsRecheck);
             if recheck && !self.queue.is_empty() {
                 self.leave_idle(slot);
                 continue;
@@ -266,7 +266,7 @@ impl Pool {
             // `fences_spawn_blocking_vs_thread_exiting`, with a zero keep-alive).
             self.alive.fetch_sub(1, SeqCst);
             // seeded fault (loom only): `PoolExitSkipsFence` leaves it out.
-            if !crate::fault::is(crate::fault::Fault::PoolExitSkipsFence) {
+            if !crate::loom::fault::is(crate::loom::fault::Fault::PoolExitSkipsFence) {
                 fence(SeqCst);
             }
             if self.is_closed() || self.queue.is_empty() || !self.take_budget() {
@@ -324,7 +324,7 @@ impl Pool {
         // single order and the drain finds its task. (It relied on crossbeam's internal
         // SeqCst; the loom queue stand-in has none.) seeded fault (loom only):
         // `PoolCloseSkipsFence` leaves it out.
-        if !crate::fault::is(crate::fault::Fault::PoolCloseSkipsFence) {
+        if !crate::loom::fault::is(crate::loom::fault::Fault::PoolCloseSkipsFence) {
             fence(SeqCst);
         }
         self.drain();

@@ -129,7 +129,7 @@ impl ScheduledIo {
         }
         self.slot(dir).register(cx.waker());
         // seeded fault (loom only): `PollReadySkipsRecheck` does not look again.
-        if crate::fault::is(crate::fault::Fault::PollReadySkipsRecheck) {
+        if crate::loom::fault::is(crate::loom::fault::Fault::PollReadySkipsRecheck) {
             return Poll::Pending;
         }
         match self.ready(dir) {

@@ -8,7 +8,7 @@
 //! owner.
 
 use super::context;
-use crate::fault::Fault;
+use crate::loom::fault::Fault;
 use crate::loom::sync::atomic::{fence, Ordering::Relaxed, Ordering::SeqCst};
 use crate::loom::sync::Arc;
 use crate::scheduler::metrics::Counter;
@@ -106,7 +106,7 @@ fn arm_local(w: &Worker, entry: EntryRef, tick: u64) {
         // model, but loom models them as AcqRel and cannot check the pair, so it is made of
         // fences like every other one (`two_workers.rs` fails without this one). Only arms
         // that lower `next_due` pay it. seeded fault (loom only): `OwnerArmSkipsWatchFence`.
-        if !crate::fault::is(Fault::OwnerArmSkipsWatchFence) {
+        if !crate::loom::fault::is(Fault::OwnerArmSkipsWatchFence) {
             fence(SeqCst);
         }
         shared.watch_deadline(tick);
@@ -138,7 +138,7 @@ fn arm_remote(shared: &Shared, index: usize, entry: &EntryRef, tick: u64) {
     crate::scheduler::handshake::remote_arm(shared, index, entry.clone(), tick);
     shared.watch_deadline(tick);
     // seeded fault (loom only): `ArmSkipsClosedRecheck` skips this re-check.
-    let recheck = !crate::fault::is(Fault::ArmSkipsClosedRecheck);
+    let recheck = !crate::loom::fault::is(Fault::ArmSkipsClosedRecheck);
     // `cancel_and_wake`: a `Sleep` armed here completes (its poll re-checks the phase).
     if recheck && shared.is_closed() && entry.cancel_and_wake().is_some() {
         // Raced with shutdown, which may have closed the shard before our push.

@@ -60,7 +60,7 @@
 //! [`wake_tick`] and the `Idle` registration (its Dekker pair is in `watch`'s doc).
 
 use super::Shared;
-use crate::fault::Fault;
+use crate::loom::fault::Fault;
 use crate::loom::sync::atomic::{fence, Ordering::SeqCst};
 use crate::time::pool::EntryRef;
 use crate::time::shard::Op;
@@ -95,14 +95,14 @@ pub(crate) fn decide(shared: &Shared, index: usize, was_searching: bool) -> Park
     // O2: the `Idle` registration (the sleep protocol's half) and the fence of both pairs.
     shared.idle.register_sleeper(index, was_searching, wake);
     // seeded fault (loom only): `ParkSkipsFence` leaves out the fence before the re-check.
-    if !crate::fault::is(Fault::ParkSkipsFence) {
+    if !crate::loom::fault::is(Fault::ParkSkipsFence) {
         fence(SeqCst);
     }
     // O3.
     let now = shared.clock.now_tick();
     wake = wake.min(wake_tick(shared, index));
     // seeded fault (loom only): `ParkSkipsRecheck` parks without looking again.
-    let recheck = !crate::fault::is(Fault::ParkSkipsRecheck);
+    let recheck = !crate::loom::fault::is(Fault::ParkSkipsRecheck);
     if (recheck && has_work(shared, index, was_searching)) || wake <= now {
         return ParkDecision::Stay {
             leave: retract(shared, index),
@@ -147,7 +147,7 @@ fn steal_check(shared: &Shared, was_searching: bool) -> bool {
 #[inline]
 pub(crate) fn remote_arm(shared: &Shared, index: usize, entry: EntryRef, tick: u64) {
     #[cfg(loom)]
-    if crate::fault::is(Fault::ArmReadsParkedBeforePush) {
+    if crate::loom::fault::is(Fault::ArmReadsParkedBeforePush) {
         return seeded_check_before_push(shared, index, entry, tick);
     }
     let remote = &shared.remotes[index];

@@ -120,8 +120,8 @@ impl Idle {
         let mut sleepers = lock(&self.sleepers);
         sleepers.push(Sleeper { index, wake_tick });
         // seeded fault (loom only): `SleeperKeepsSearching` keeps the searching slot.
-        let gives_up =
-            was_searching && !crate::fault::is(crate::fault::Fault::SleeperKeepsSearching);
+        let gives_up = was_searching
+            && !crate::loom::fault::is(crate::loom::fault::Fault::SleeperKeepsSearching);
         let delta = if gives_up { ONE_SEARCHING } else { 0 };
         self.state.fetch_add(ONE_SLEEPING, SeqCst);
         self.state.fetch_sub(delta, SeqCst);

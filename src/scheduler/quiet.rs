@@ -55,7 +55,7 @@
 //! `quiet::quiet_vs_concurrent_wake` checks both directions; its twin seeds
 //! `Fault::QuietWakeEntersLate`, a waker that unparks first and lets the thread count itself).
 
-use crate::fault::Fault;
+use crate::loom::fault::Fault;
 use crate::loom::sync::atomic::{AtomicU64, AtomicU8, Ordering::SeqCst};
 
 const ACTIVE_MASK: u64 = (1 << 32) - 1;
@@ -147,7 +147,7 @@ pub(crate) fn leave_and_settle<W: World>(quiet: &Quiet, world: &W) {
 /// clock paused, an `advance` registered) is decided on even if the runtime was already
 /// quiet and nobody else will leave (what the fast exit relies on, module docs).
 pub(crate) fn kick<W: World>(quiet: &Quiet, world: &W) {
-    if crate::fault::is(Fault::QuietKickSkipped) {
+    if crate::loom::fault::is(Fault::QuietKickSkipped) {
         return; // seeded fault (loom only): the change is left for a leave that never comes
     }
     quiet.enter();
@@ -213,7 +213,7 @@ impl Agent {
     /// running agent (a future that wakes itself, as `yield_now` does) needs no access to
     /// the runtime: `block_on`'s waker upgrades its `Weak` runtime reference only in `enter`.
     pub(crate) fn wake_with(&self, enter: impl FnOnce()) {
-        if crate::fault::is(Fault::QuietWakeEntersLate) {
+        if crate::loom::fault::is(Fault::QuietWakeEntersLate) {
             return; // seeded fault (loom only): the woken thread counts itself, too late
         }
         let mut s = self.state.load(SeqCst);

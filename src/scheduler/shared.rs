@@ -153,12 +153,12 @@ impl Shared {
         // producer side of the Dekker pair in `idle` (and, with the `closed` re-check below,
         // of the pair with `finish_shutdown`'s drain). seeded fault (loom only):
         // `PushRemoteSkipsFence` leaves it out.
-        if !crate::fault::is(crate::fault::Fault::PushRemoteSkipsFence) {
+        if !crate::loom::fault::is(crate::loom::fault::Fault::PushRemoteSkipsFence) {
             fence(SeqCst);
         }
         self.notify_one();
         // seeded fault (loom only): `PushSkipsClosedRedrain` leaves a late push in the injector.
-        let redrain = !crate::fault::is(crate::fault::Fault::PushSkipsClosedRedrain);
+        let redrain = !crate::loom::fault::is(crate::loom::fault::Fault::PushSkipsClosedRedrain);
         if redrain && self.is_closed() {
             // Shutdown may have drained the injector before our push: drain it ourselves.
             self.drain_injector();
@@ -252,7 +252,7 @@ impl Shared {
         // `push_remote` whose re-check (after its push and fence) did not see `closed` pushed
         // before this fence in the single order, so the drain below finds its unit.
         // seeded fault (loom only): `FinishShutdownSkipsFence` leaves it out.
-        if !crate::fault::is(crate::fault::Fault::FinishShutdownSkipsFence) {
+        if !crate::loom::fault::is(crate::loom::fault::Fault::FinishShutdownSkipsFence) {
             fence(SeqCst);
         }
         self.drain_injector();

@@ -221,7 +221,8 @@ where
 
     fn drop_join(&self) {
         // seeded fault (loom only): `DropJoinIgnoresComplete` drops the stage unconditionally.
-        let ignore_complete = crate::fault::is(crate::fault::Fault::DropJoinIgnoresComplete);
+        let ignore_complete =
+            crate::loom::fault::is(crate::loom::fault::Fault::DropJoinIgnoresComplete);
         if self.header.state.drop_join_interest().is_complete() || ignore_complete {
             // We own the unread output; drop it (a panic in its Drop is swallowed).
             self.drop_stage(Stage::Consumed);

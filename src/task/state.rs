@@ -164,7 +164,7 @@ impl State {
             if s & COMPLETE != 0 {
                 (None, OnWake::Nothing)
             } else if s & NOTIFIED != 0 {
-                if crate::fault::is(crate::fault::Fault::NotifiedWakeReadOnly) {
+                if crate::loom::fault::is(crate::loom::fault::Fault::NotifiedWakeReadOnly) {
                     // seeded fault (loom only): the read-only path loom found (see below).
                     return (None, OnWake::Nothing);
                 }
@@ -175,7 +175,7 @@ impl State {
                 (Some(s), OnWake::Nothing)
             } else if s & RUNNING != 0 {
                 // The runner will see NOTIFIED after its poll and reschedule.
-                if crate::fault::is(crate::fault::Fault::NotifyRunningSubmits) {
+                if crate::loom::fault::is(crate::loom::fault::Fault::NotifyRunningSubmits) {
                     // seeded fault (loom only): queue a task that is being polled.
                     return (Some(s | NOTIFIED), OnWake::Submit);
                 }
@@ -193,7 +193,9 @@ impl State {
             if s & (COMPLETE | CANCELLED) != 0 {
                 (None, OnWake::Nothing)
             } else if s & (RUNNING | NOTIFIED) != 0 {
-                if s & RUNNING != 0 && crate::fault::is(crate::fault::Fault::AbortRunningNoNotify) {
+                if s & RUNNING != 0
+                    && crate::loom::fault::is(crate::loom::fault::Fault::AbortRunningNoNotify)
+                {
                     // seeded fault (loom only): mark CANCELLED but not NOTIFIED.
                     return (Some(s | CANCELLED), OnWake::Nothing);
                 }

@@ -326,7 +326,7 @@ impl Entry {
     pub(crate) fn cancel_and_wake(&self) -> Option<Cancelled> {
         // seeded fault (loom only): `ShutdownDropsSleepWaker` drops the waker (the old code).
         if !matches!(self.kind, Kind::Waker(_))
-            || crate::fault::is(crate::fault::Fault::ShutdownDropsSleepWaker)
+            || crate::loom::fault::is(crate::loom::fault::Fault::ShutdownDropsSleepWaker)
         {
             return self.cancel();
         }
@@ -348,7 +348,7 @@ impl Entry {
         let was_staged = prev & STAGED != 0;
         // seeded fault (loom only): `PeriodicCancelDropsDuringRun` drops the closure under the
         // runner, as a one-shot cancel would.
-        let keep = !crate::fault::is(crate::fault::Fault::PeriodicCancelDropsDuringRun);
+        let keep = !crate::loom::fault::is(crate::loom::fault::Fault::PeriodicCancelDropsDuringRun);
         if prev & PHASE_MASK == FIRING && keep {
             // A periodic run is in progress: its runner owns the cell and drops the closure.
             let during_run = true;
@@ -373,7 +373,7 @@ impl Entry {
 
     /// The CAS of every cancel: ARMED or QUEUED -> CANCELLED; returns the previous word.
     fn cancel_cas(&self) -> Option<u64> {
-        let prev = if crate::fault::is(crate::fault::Fault::EntryCancelNotAtomic) {
+        let prev = if crate::loom::fault::is(crate::loom::fault::Fault::EntryCancelNotAtomic) {
             // seeded fault (loom only): check, then store, instead of one CAS.
             let s = self.state.load(Acquire);
             if !matches!(s & PHASE_MASK, ARMED | QUEUED) {
@@ -416,7 +416,7 @@ impl Entry {
     /// The entry reached a wheel (or was found dead on the way): clear STAGED. Returns whether
     /// it is still ARMED and must be inserted.
     pub(crate) fn clear_staged(&self) -> bool {
-        if crate::fault::is(crate::fault::Fault::ClearStagedNotAtomic) {
+        if crate::loom::fault::is(crate::loom::fault::Fault::ClearStagedNotAtomic) {
             // seeded fault (loom only): read the phase, then clear STAGED in a second step.
             let armed = self.state.load(Acquire) & PHASE_MASK == ARMED;
             self.state.fetch_and(!STAGED, AcqRel);

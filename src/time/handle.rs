@@ -106,7 +106,7 @@ pub(crate) fn cancel(
 impl Clone for TimerHandle {
     fn clone(&self) -> Self {
         #[cfg(loom)]
-        if crate::fault::is(crate::fault::Fault::EntryCloneSkipsCount) {
+        if crate::loom::fault::is(crate::loom::fault::Fault::EntryCloneSkipsCount) {
             return self.clone_uncounted();
         }
         TimerHandle {

@@ -97,7 +97,7 @@ impl Inbox {
             return 0;
         }
         // Acquire: pairs with the pushes' Release CAS (I3).
-        let mut p = if crate::fault::is(crate::fault::Fault::InboxDrainNotAtomic) {
+        let mut p = if crate::loom::fault::is(crate::loom::fault::Fault::InboxDrainNotAtomic) {
             take_in_two_steps(&self.head)
         } else {
             self.head.swap(ptr::null_mut(), Acquire)

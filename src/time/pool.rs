@@ -167,7 +167,7 @@ impl Pool {
             // SAFETY: the caller's contract: the block is ours to write until the CAS.
             unsafe { block.write(Free { next: head, gen }) };
             // seeded fault (loom only): `PoolRemotePushStore` writes the head without a CAS.
-            if crate::fault::is(crate::fault::Fault::PoolRemotePushStore) {
+            if crate::loom::fault::is(crate::loom::fault::Fault::PoolRemotePushStore) {
                 return pool.remote.store(block, Release);
             }
             // Release: pairs with the owner's Acquire swap in `take` / `close`.

@@ -140,7 +140,7 @@ impl Staging {
         self.slots[n].store(EntryRef::into_raw(e), Relaxed);
         // Release: a thief's Acquire load of `len` sees the slot and the entry's contents.
         // seeded fault (loom only): `StagingPublishRelaxed` publishes with Relaxed.
-        let publish = if crate::fault::is(crate::fault::Fault::StagingPublishRelaxed) {
+        let publish = if crate::loom::fault::is(crate::loom::fault::Fault::StagingPublishRelaxed) {
             Relaxed
         } else {
             Release
@@ -267,7 +267,7 @@ impl Shard {
 
     fn release(&self) {
         // Release: publishes our wheel and staging writes to the next holder.
-        let order = if crate::fault::is(crate::fault::Fault::ShardReleaseRelaxed) {
+        let order = if crate::loom::fault::is(crate::loom::fault::Fault::ShardReleaseRelaxed) {
             Relaxed // seeded fault (loom only): the next holder may not see our writes
         } else {
             Release
@@ -403,7 +403,7 @@ impl Shard {
         // SeqCst fence: the other half of `push_remote`'s Dekker pair (reset, then pops).
         self.inbox_due.store(u64::MAX, SeqCst);
         // seeded fault (loom only): `InboxResetSkipsFence` leaves it out.
-        if !crate::fault::is(crate::fault::Fault::InboxResetSkipsFence) {
+        if !crate::loom::fault::is(crate::loom::fault::Fault::InboxResetSkipsFence) {
             fence(SeqCst);
         }
         self.inbox.drain(|op| match op {
@@ -489,7 +489,7 @@ impl Shard {
             // when the hint already covers us (a drain that resets it after our load also
             // drains our op, which was pushed before the load).
             // seeded fault (loom only): `InboxPushSkipsFence` leaves it out.
-            if !crate::fault::is(crate::fault::Fault::InboxPushSkipsFence) {
+            if !crate::loom::fault::is(crate::loom::fault::Fault::InboxPushSkipsFence) {
                 fence(SeqCst);
             }
             if tick < self.inbox_due.load(SeqCst) {
@@ -552,7 +552,7 @@ impl Shard {
             });
             // Always: the drain reset `inbox_due`, and the advance may have cascaded entries
             // whose owner never saw them. seeded fault (loom only): `ThiefSkipsRepublish`.
-            if !crate::fault::is(crate::fault::Fault::ThiefSkipsRepublish) {
+            if !crate::loom::fault::is(crate::loom::fault::Fault::ThiefSkipsRepublish) {
                 self.republish_drained(wheel);
             }
         });
@@ -568,7 +568,7 @@ impl Shard {
         // SeqCst fence: our caller saw `closed`; an arm whose re-check (after its push and
         // fence, `arm::arm_remote`) did not see it is in the inbox for the pops below.
         // seeded fault (loom only): `CloseSkipsFence` leaves it out.
-        if !crate::fault::is(crate::fault::Fault::CloseSkipsFence) {
+        if !crate::loom::fault::is(crate::loom::fault::Fault::CloseSkipsFence) {
             fence(SeqCst);
         }
         self.acquire_owner();
@@ -598,7 +598,7 @@ impl Shard {
     /// `access` as a thief; the owner's own `close` later drops what is left.
     pub(crate) fn close_outside(&self) {
         // SeqCst fence: as in `close`. seeded fault (loom only): `CloseOutsideSkipsFence`.
-        if !crate::fault::is(crate::fault::Fault::CloseOutsideSkipsFence) {
+        if !crate::loom::fault::is(crate::loom::fault::Fault::CloseOutsideSkipsFence) {
             fence(SeqCst);
         }
         while !self.try_acquire(THIEF) {

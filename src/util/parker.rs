@@ -65,7 +65,7 @@ impl Parker {
         let inner = &*self.inner;
         debug_assert!(inner.io_waker.is_some());
         // seeded fault (loom only): `ParkIoSkipsAnnounce` waits without announcing.
-        if crate::fault::is(crate::fault::Fault::ParkIoSkipsAnnounce) {
+        if crate::loom::fault::is(crate::loom::fault::Fault::ParkIoSkipsAnnounce) {
             return park_io_unannounced(inner, wait);
         }
         if inner
@@ -166,7 +166,7 @@ impl Unparker {
             }
             PARKED_IO => {
                 // seeded fault (loom only): `UnparkSkipsIoWaker` forgets the poller's waker.
-                if crate::fault::is(crate::fault::Fault::UnparkSkipsIoWaker) {
+                if crate::loom::fault::is(crate::loom::fault::Fault::UnparkSkipsIoWaker) {
                     return;
                 }
                 if let Some(w) = &inner.io_waker {
