@@ -5,29 +5,18 @@
 
 use super::entry::{Due, Entry};
 use super::pool::EntryRef;
+use super::wheel::tests::Rng;
 use super::wheel::{Wheel, WheelItem, MAX_TICK};
 use std::collections::HashMap;
 
-/// xorshift64*: tiny deterministic PRNG.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-    fn delta(&mut self) -> u64 {
-        match self.below(10) {
-            0..=3 => 1 + self.below(64),
-            4..=6 => 1 + self.below(5000),
-            7..=8 => 1 + self.below(1 << 24),
-            _ => MAX_TICK,
-        }
+/// A deadline delta spanning all levels, never 0 (this test's mix; the PRNG is the wheel
+/// test's).
+fn delta(rng: &mut Rng) -> u64 {
+    match rng.below(10) {
+        0..=3 => 1 + rng.below(64),
+        4..=6 => 1 + rng.below(5000),
+        7..=8 => 1 + rng.below(1 << 24),
+        _ => MAX_TICK,
     }
 }
 
@@ -42,7 +31,7 @@ fn run(seed: u64, ops: usize) {
         let now = wheel.elapsed();
         match rng.below(10) {
             0..=3 => {
-                let d = now.saturating_add(rng.delta()).min(MAX_TICK);
+                let d = now.saturating_add(delta(&mut rng)).min(MAX_TICK);
                 let e = Entry::new_callback(d, 0, || ());
                 let block = EntryRef::as_ptr(&e) as usize;
                 assert!(!live.contains_key(&block), "a live block handed out twice");
@@ -77,12 +66,12 @@ fn run(seed: u64, ops: usize) {
                     .nth(rng.below(live.len() as u64) as usize)
                     .unwrap();
                 let (e, d) = live.get_mut(&k).unwrap();
-                let later = d.saturating_add(rng.delta()).min(MAX_TICK);
+                let later = d.saturating_add(delta(&mut rng)).min(MAX_TICK);
                 assert!(e.reset_later(later));
                 *d = later;
             }
             _ => {
-                let to = now.saturating_add(rng.delta() % (1 << 20));
+                let to = now.saturating_add(delta(&mut rng) % (1 << 20));
                 let mut fired = Vec::new();
                 wheel.advance(to, |e| fired.push(e));
                 for e in fired {

@@ -392,4 +392,4 @@ impl<T: WheelItem> Drop for Wheel<T> {
 
 #[cfg(test)]
 #[path = "wheel_tests.rs"]
-mod tests;
+pub(super) mod tests;

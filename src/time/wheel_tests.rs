@@ -369,8 +369,8 @@ fn drain_and_drop_unlink_everything() {
     assert!(!items[0].position().is_linked());
 }
 
-/// xorshift64*: tiny deterministic PRNG.
-struct Rng(u64);
+/// xorshift64*: tiny deterministic PRNG (also drives `time::engine_tests`).
+pub(in crate::time) struct Rng(pub(in crate::time) u64);
 
 impl Rng {
     fn next(&mut self) -> u64 {
@@ -379,7 +379,7 @@ impl Rng {
         self.0 ^= self.0 >> 27;
         self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
     }
-    fn below(&mut self, n: u64) -> u64 {
+    pub(in crate::time) fn below(&mut self, n: u64) -> u64 {
         self.next() % n
     }
     /// How far to advance: mostly small, sometimes huge (but the final flush aside, never
