@@ -13,7 +13,7 @@ const LATE: u64 = 1 << 40;
 /// beyond the real clock.
 const EARLY: u64 = 1 << 30;
 
-/// No hostage timers, the two-worker pair (`time::arm::arm_local` + `Shared::watch_deadline`
+/// No hostage timers, the two-worker pair (`scheduler::arm::arm_local` + `watch::watch_deadline`
 /// against `handshake::decide`). Worker 0 has a timer at LATE, so idle workers watch its shard
 /// from LATE + grace. On its own thread it arms EARLY locally (staging buffer, `next_due`,
 /// fence, read the sleepers' earliest wake, wake one) while worker 1, idle, decides to park

@@ -449,7 +449,7 @@ impl Entry {
         }
     }
 
-    // ----- periodic entries (`call_every`, `time::periodic`) -----
+    // ----- periodic entries (`call_every`, `scheduler::periodic`) -----
 
     pub(crate) fn is_periodic(&self) -> bool {
         matches!(self.kind, Kind::Periodic(_))
