@@ -2,16 +2,12 @@
 //! closures are reclaimed promptly, not at their deadline.
 #![cfg(target_os = "linux")]
 
+mod common;
+
+use common::rss_bytes;
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-fn rss_bytes() -> usize {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap();
-    let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap();
-    let kb: usize = line.split_whitespace().nth(1).unwrap().parse().unwrap();
-    kb * 1024
-}
 
 /// A closure capture that counts its drops and weighs 256 bytes, so a leak shows in RSS.
 struct Payload {

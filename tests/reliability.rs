@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{rt, watchdog, watchdog_for, DropCounter};
+use common::{rss_bytes, rt, watchdog, watchdog_for, DropCounter};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
@@ -373,13 +373,6 @@ fn remote_timers_not_hostage_after_a_thief_drained_the_inbox() {
             );
         }
     });
-}
-
-fn rss_bytes() -> usize {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap();
-    let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap();
-    let kb: usize = line.split_whitespace().nth(1).unwrap().parse().unwrap();
-    kb * 1024
 }
 
 #[test]

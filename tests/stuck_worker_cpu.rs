@@ -2,15 +2,10 @@
 //! timers: they look at its shard every few ticks, not continuously.
 #![cfg(target_os = "linux")]
 
-use std::time::Duration;
+mod common;
 
-/// CPU time (user + system) of this process, in clock ticks (1/100 s on Linux).
-fn cpu_ticks() -> u64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap();
-    let after_comm = &stat[stat.rfind(')').unwrap() + 2..];
-    let f: Vec<&str> = after_comm.split_whitespace().collect();
-    f[11].parse::<u64>().unwrap() + f[12].parse::<u64>().unwrap()
-}
+use common::cpu_ticks;
+use std::time::Duration;
 
 #[test]
 fn idle_workers_do_not_spin_while_an_owner_is_stuck() {

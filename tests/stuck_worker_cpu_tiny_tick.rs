@@ -5,17 +5,9 @@
 
 mod common;
 
-use common::watchdog;
+use common::{cpu_ticks, watchdog};
 use std::sync::mpsc;
 use std::time::Duration;
-
-/// CPU time (user + system) of this process, in clock ticks (1/100 s on Linux).
-fn cpu_ticks() -> u64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap();
-    let after_comm = &stat[stat.rfind(')').unwrap() + 2..];
-    let f: Vec<&str> = after_comm.split_whitespace().collect();
-    f[11].parse::<u64>().unwrap() + f[12].parse::<u64>().unwrap()
-}
 
 #[test]
 fn tiny_tick_idle_workers_do_not_spin_while_an_owner_is_stuck() {
